@@ -6,7 +6,6 @@ frozen job config (built from these settings locally, from the environment in Ku
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
@@ -20,7 +19,10 @@ class StackSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ARGUS_", frozen=True, extra="ignore")
 
-    home: Path = Field(PROJECT_ROOT / ".argus", description="all local state (git-ignored)")
+    home: Path = Field(PROJECT_ROOT / ".argus" / "stack", description="runtime state: data, logs, pids")
+    tools: Path = Field(
+        PROJECT_ROOT / ".argus" / "tools", description="installed binaries, jars, model files"
+    )
     kafka_port: int = 19092
     postgres_port: int = 15432
     bolt_port: int = 17687
@@ -33,15 +35,6 @@ class StackSettings(BaseSettings):
     graph_db: str = "argus"
     graph_user: str = "root"
     graph_password: str = "argus-local-graph"
-
-    @cached_property
-    def state_dir(self) -> Path:
-        return self.home / "state"
-
-    @cached_property
-    def tools_dir(self) -> Path:
-        """Installed binaries, jars and model files (shared by every state dir)."""
-        return self.home / "tools"
 
     @property
     def kafka_bootstrap(self) -> str:
