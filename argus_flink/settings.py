@@ -28,6 +28,7 @@ class StackSettings(BaseSettings):
     bolt_port: int = 17687
     graph_http_port: int = 12480
     flink_rest_port: int = 8081
+    flink_rpc_port: int = 16123
     flink_slots: int = 8
     postgres_db: str = "argus"
     postgres_user: str = "argus"
