@@ -30,6 +30,7 @@ class StackSettings(BaseSettings):
     flink_rest_port: int = 8081
     flink_rpc_port: int = 16123
     flink_slots: int = 8
+    prometheus_ports: str = "9249-9259"
     postgres_db: str = "argus"
     postgres_user: str = "argus"
     postgres_password: str = "argus-local"

@@ -1,0 +1,24 @@
+"""The `argus-flink` command: one entry point for the local stack, jobs, SQL and deployment."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from argus_flink.stack import cli as stack_cli
+
+app = typer.Typer(
+    name="argus-flink",
+    help="Argus Flink: streaming test intelligence on Apache Flink.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+stack_cli.register(app)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # The driver logs every retried connection attempt; our own errors say what failed.
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    app()
