@@ -31,8 +31,8 @@ class Role(StrEnum):
 class Site:
     """Where in a codebase a failure happens; fixed per test."""
 
-    repo: str
-    test_file: str
+    root: str  # directory the code runs from: the CI checkout, or /app on a server
+    test_file: str  # for server-side errors: the request handler's file
     test_function: str
     test_line: int
     source_file: str
@@ -89,10 +89,6 @@ def _port(rng: random.Random) -> int:
     return rng.randrange(32768, 61000)
 
 
-def _workdir(site: Site) -> str:
-    return f"/home/runner/work/{site.repo}/{site.repo}"
-
-
 # --- python --------------------------------------------------------------------------------
 
 
@@ -108,7 +104,7 @@ def _py_assert_equal(site: Site, rng: random.Random, when: str) -> Failure:
     actual = f"{site.noun[:3]}_{_hex(rng, 8)}"
     value = f"assert '{actual}' == '{site.expected}'\n  - {site.expected}\n  + {actual}"
     code = f'assert body["{site.field}"] == "{site.expected}"'
-    frames = [_py_frame(f"{_workdir(site)}/{site.test_file}", site.test_line, site.test_function, code)]
+    frames = [_py_frame(f"{site.root}/{site.test_file}", site.test_line, site.test_function, code)]
     return Failure("AssertionError", value, _py_trace(frames, f"AssertionError: {value}"))
 
 
@@ -116,7 +112,7 @@ def _py_assert_object(site: Site, rng: random.Random, when: str) -> Failure:
     klass = site.noun.capitalize()
     value = f"assert <app.models.{klass} object at {_address(rng)}> is None"
     code = f"assert repo.find_{site.noun}({site.field}=stale_id) is None"
-    frames = [_py_frame(f"{_workdir(site)}/{site.test_file}", site.test_line, site.test_function, code)]
+    frames = [_py_frame(f"{site.root}/{site.test_file}", site.test_line, site.test_function, code)]
     return Failure("AssertionError", value, _py_trace(frames, f"AssertionError: {value}"))
 
 
@@ -125,13 +121,13 @@ def _py_file_not_found(site: Site, rng: random.Random, when: str) -> Failure:
     value = f"[Errno 2] No such file or directory: '{tmp}/{site.noun}_export.csv'"
     frames = [
         _py_frame(
-            f"{_workdir(site)}/{site.test_file}",
+            f"{site.root}/{site.test_file}",
             site.test_line,
             site.test_function,
             f"rows = read_export(tmp_path / '{site.noun}_export.csv')",
         ),
         _py_frame(
-            f"{_workdir(site)}/{site.source_file}",
+            f"{site.root}/{site.source_file}",
             site.source_line,
             "read_export",
             'with open(path, newline="") as handle:',
@@ -148,7 +144,7 @@ def _py_playwright_timeout(site: Site, rng: random.Random, when: str) -> Failure
     venv = "/home/runner/.cache/pypoetry/virtualenvs/app-py3.11/lib/python3.11/site-packages"
     frames = [
         _py_frame(
-            f"{_workdir(site)}/{site.test_file}",
+            f"{site.root}/{site.test_file}",
             site.test_line,
             site.test_function,
             f'page.click("[data-testid={site.selector}]")',
@@ -175,13 +171,13 @@ def _py_requests_500(site: Site, rng: random.Random, when: str) -> Failure:
     value = f"500 Server Error: Internal Server Error for url: {url}"
     frames = [
         _py_frame(
-            f"{_workdir(site)}/{site.test_file}",
+            f"{site.root}/{site.test_file}",
             site.test_line,
             site.test_function,
             f"created = api.create_{site.noun}(payload)",
         ),
         _py_frame(
-            f"{_workdir(site)}/{site.source_file}",
+            f"{site.root}/{site.source_file}",
             site.source_line,
             f"create_{site.noun}",
             "response.raise_for_status()",
@@ -207,7 +203,7 @@ def _py_key_error(site: Site, rng: random.Random, when: str) -> Failure:
             "response = await func(request)",
         ),
         _py_frame(
-            f"/app/{site.source_file}",
+            f"{site.root}/{site.source_file}",
             site.source_line,
             site.source_function,
             f'{site.noun}_id = payload["{site.field}"]',
@@ -229,9 +225,9 @@ def _js_type_error(site: Site, rng: random.Random, when: str) -> Failure:
     klass = f"{site.noun.capitalize()}Service"
     lines = [
         f"TypeError: {value}",
-        _js_frame(f"{klass}.{site.source_function}", f"{_workdir(site)}/{site.source_file}",
+        _js_frame(f"{klass}.{site.source_function}", f"{site.root}/{site.source_file}",
                   site.source_line, 31),
-        _js_frame("Object.<anonymous>", f"{_workdir(site)}/{site.test_file}", site.test_line, 17),
+        _js_frame("Object.<anonymous>", f"{site.root}/{site.test_file}", site.test_line, 17),
         "    at processTicksAndRejections (node:internal/process/task_queues:95:5)",
     ]
     return Failure("TypeError", value, "\n".join(lines))
@@ -244,7 +240,7 @@ def _js_playwright_timeout(site: Site, rng: random.Random, when: str) -> Failure
     )
     lines = [
         f"TimeoutError: {value}",
-        f"    at {_workdir(site)}/{site.test_file}:{site.test_line}:{rng.choice((9, 13, 21))}",
+        f"    at {site.root}/{site.test_file}:{site.test_line}:{rng.choice((9, 13, 21))}",
     ]
     return Failure("TimeoutError", value, "\n".join(lines))
 
@@ -257,22 +253,22 @@ def _js_selector_not_found(site: Site, rng: random.Random, when: str) -> Failure
     )
     lines = [
         f"Error: {value}",
-        f"    at {_workdir(site)}/{site.test_file}:{site.test_line}:{rng.choice((30, 45))}",
+        f"    at {site.root}/{site.test_file}:{site.test_line}:{rng.choice((30, 45))}",
     ]
     return Failure("Error", value, "\n".join(lines))
 
 
 def _js_axios_500(site: Site, rng: random.Random, when: str) -> Failure:
     value = "Request failed with status code 500"
-    modules = f"{_workdir(site)}/node_modules/axios/lib"
+    modules = f"{site.root}/node_modules/axios/lib"
     api = f"{site.noun.capitalize()}Api"
     lines = [
         f"AxiosError: {value}",
         _js_frame("settle", f"{modules}/core/settle.js", 19, 12),
         _js_frame("IncomingMessage.handleStreamEnd", f"{modules}/adapters/http.js", 599, 11),
         _js_frame("Axios.request", f"{modules}/core/Axios.js", 45, 41),
-        _js_frame(f"async {api}.create", f"{_workdir(site)}/{site.source_file}", site.source_line, 22),
-        _js_frame("async Context.<anonymous>", f"{_workdir(site)}/{site.test_file}", site.test_line, 5),
+        _js_frame(f"async {api}.create", f"{site.root}/{site.source_file}", site.source_line, 22),
+        _js_frame("async Context.<anonymous>", f"{site.root}/{site.test_file}", site.test_line, 5),
         f"  config.url: 'http://localhost:{_port(rng)}/api/{site.noun}s/{_uuid(rng)}'",
     ]
     return Failure("AxiosError", value, "\n".join(lines))
@@ -294,10 +290,19 @@ _JUNIT_FRAMES = (
 )
 
 
-def _java_test_frame(site: Site) -> str:
-    test_class = _java_class(site, "ServiceTest")
-    simple = test_class.rsplit(".", 1)[1]
-    return f"\tat {test_class}.{site.test_function}({simple}.java:{site.test_line})"
+_SERVLET_FRAMES = (
+    "\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:885)\n"
+    "\tat jakarta.servlet.http.HttpServlet.service(HttpServlet.java:658)"
+)
+
+
+def _java_caller_frames(site: Site) -> str:
+    """The test method (under JUnit) or the request handler (under Spring) that called in."""
+    simple = site.test_file.rsplit("/", 1)[-1].removesuffix(".java")
+    klass = f"com.{site.package}.{site.noun}.{simple}"
+    frame = f"\tat {klass}.{site.test_function}({simple}.java:{site.test_line})"
+    runner = _JUNIT_FRAMES if simple.endswith("Test") else _SERVLET_FRAMES
+    return f"{frame}\n{runner}"
 
 
 def _java_npe(site: Site, rng: random.Random, when: str) -> Failure:
@@ -308,8 +313,7 @@ def _java_npe(site: Site, rng: random.Random, when: str) -> Failure:
     lines = [
         f"java.lang.NullPointerException: {value}",
         f"\tat {service}.{site.source_function}({service.rsplit('.', 1)[1]}.java:{site.source_line})",
-        _java_test_frame(site),
-        _JUNIT_FRAMES,
+        _java_caller_frames(site),
     ]
     return Failure("java.lang.NullPointerException", value, "\n".join(lines))
 
@@ -321,8 +325,7 @@ def _java_assertion(site: Site, rng: random.Random, when: str) -> Failure:
         f"org.opentest4j.AssertionFailedError: {value}",
         "\tat org.junit.jupiter.api.AssertionFailureBuilder.build(AssertionFailureBuilder.java:151)",
         "\tat org.junit.jupiter.api.AssertEquals.assertEquals(AssertEquals.java:182)",
-        _java_test_frame(site),
-        _JUNIT_FRAMES,
+        _java_caller_frames(site),
     ]
     return Failure("org.opentest4j.AssertionFailedError", value, "\n".join(lines))
 
@@ -339,8 +342,7 @@ def _java_selenium_timeout(site: Site, rng: random.Random, when: str) -> Failure
         f"org.openqa.selenium.TimeoutException: {value}",
         "\tat org.openqa.selenium.support.ui.WebDriverWait.timeoutException(WebDriverWait.java:84)",
         "\tat org.openqa.selenium.support.ui.FluentWait.until(FluentWait.java:230)",
-        _java_test_frame(site),
-        _JUNIT_FRAMES,
+        _java_caller_frames(site),
     ]
     return Failure("org.openqa.selenium.TimeoutException", value, "\n".join(lines))
 
@@ -360,8 +362,7 @@ def _java_http_500(site: Site, rng: random.Random, when: str) -> Failure:
         "\tat org.springframework.web.client.DefaultResponseErrorHandler.handleError"
         "(DefaultResponseErrorHandler.java:186)",
         f"\tat {client}.fetch({client.rsplit('.', 1)[1]}.java:{site.source_line})",
-        _java_test_frame(site),
-        _JUNIT_FRAMES,
+        _java_caller_frames(site),
     ]
     return Failure(kind, value, "\n".join(lines))
 

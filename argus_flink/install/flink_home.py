@@ -27,13 +27,17 @@ def _link(target: Path, link: Path) -> None:
 def build_flink_home(tools: Path) -> Path:
     """Create (or refresh) ``tools/flink-home``; cheap when nothing changed."""
     home = tools / "flink-home"
-    for sub in ("lib", "plugins"):
+    for sub in ("lib", "opt", "plugins"):
+        if (home / sub).is_symlink():
+            (home / sub).unlink()
         (home / sub).mkdir(parents=True, exist_ok=True)
     # bin/ is copied, not linked: config.sh derives FLINK_HOME from the script's own directory.
     if not (home / "bin" / "flink").is_file():
         shutil.copytree(PYFLINK_DIR / "bin", home / "bin", dirs_exist_ok=True)
-    for name in ("opt", "conf"):
-        _link(PYFLINK_DIR / name, home / name)
+    _link(PYFLINK_DIR / "conf", home / "conf")
+    # opt/ is a real directory: Flink's client walks it without following a linked directory.
+    for jar in (PYFLINK_DIR / "opt").glob("*.jar"):
+        _link(jar, home / "opt" / jar.name)
     jars = [*sorted((PYFLINK_DIR / "lib").glob("*.jar")), *sorted((tools / "connectors").glob("*.jar"))]
     wanted = {jar.name for jar in jars}
     for stale in (home / "lib").iterdir():

@@ -1,0 +1,28 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Both run the set-up first.
+.PHONY: setup demo test up down status lock bench-test-metrics
+
+VENV := .venv
+CLI := $(VENV)/bin/argus-flink
+
+setup:
+	@scripts/bootstrap
+
+demo: setup
+	$(CLI) demo
+
+test: setup
+	$(VENV)/bin/python -m pytest
+
+up: setup
+	$(CLI) up
+
+down:
+	$(CLI) down
+
+status:
+	$(CLI) status
+
+# Re-resolve the pinned dependency tree after editing pyproject.toml.
+lock:
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+		--generate-hashes -o requirements.lock
