@@ -131,7 +131,8 @@ def _decode_object(value: bytes | None, max_bytes: int) -> dict[str, Any]:
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _Rejected(Reason.INVALID_JSON, f"value is not UTF-8: {exc.reason} at byte {exc.start}")
+        detail = f"value is not UTF-8: {exc.reason} at byte {exc.start}"
+        raise _Rejected(Reason.INVALID_JSON, detail) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

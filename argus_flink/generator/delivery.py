@@ -14,6 +14,7 @@ from argus_flink.contracts.events import Topic
 from argus_flink.generator.defects import make_defect, pick_defect
 from argus_flink.generator.record import Emission, Item
 
+_EXECUTED = Topic.TEST_EXECUTED.value
 _RECENT = 32  # duplicates repeat one of the last few records, as a retrying producer would
 
 
@@ -57,7 +58,7 @@ def deliver(
             yield item
             latest = max(latest, item.at_ms)
             recent.append(item)
-            if item.record.topic == Topic.TEST_EXECUTED:
+            if item.record.topic == _EXECUTED:
                 last_executed = item
 
 

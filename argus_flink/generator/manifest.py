@@ -14,7 +14,7 @@ from argus_flink.contracts.events import AnomalyKind, UtcTimestamp
 from argus_flink.generator.config import WorkloadConfig
 from argus_flink.generator.defects import EXPECTED_REASON, Defect
 from argus_flink.generator.record import Emission, Item, from_epoch_ms
-from argus_flink.generator.scenario import Behaviour, Scenario
+from argus_flink.generator.scenario import Behaviour, Org, Project, Scenario
 from argus_flink.generator.timeline import BURST_TAG, FLAKY_TAG_PREFIX, REGRESSION_TAG, SPIKE_TAG
 
 
@@ -170,26 +170,37 @@ class ManifestRecorder:
                 "template": project.backend_template,
                 **self._notes.get(SPIKE_TAG, {}),
             }
-            incidents.append(_incident(AnomalyKind.FAILURE_RATE_SPIKE, project, project.project_id, span, details))
+            kind = AnomalyKind.FAILURE_RATE_SPIKE
+            incidents.append(_incident(kind, project, project.project_id, span, details))
         if span := self._span(REGRESSION_TAG):
             test = plan.regression_test
             details = {"factor": plan.regression_factor, "base_duration_ms": test.base_duration_ms}
-            incidents.append(
-                _incident(AnomalyKind.DURATION_REGRESSION, plan.regression_project, test.test_id, span, details)
-            )
+            kind = AnomalyKind.DURATION_REGRESSION
+            incidents.append(_incident(kind, plan.regression_project, test.test_id, span, details))
         if span := self._span(BURST_TAG):
             project = plan.burst_project
             details = {"errors": plan.burst_size, "template": plan.burst_source.template}
-            incidents.append(_incident(AnomalyKind.ERROR_BURST, project, project.project_id, span, details))
+            incidents.append(
+                _incident(AnomalyKind.ERROR_BURST, project, project.project_id, span, details)
+            )
         for project in self.scenario.projects:
             for test in project.tests:
-                if test.behaviour is Behaviour.FLAKY and (span := self._span(FLAKY_TAG_PREFIX + test.test_id)):
+                span = self._span(FLAKY_TAG_PREFIX + test.test_id)
+                if test.behaviour is Behaviour.FLAKY and span:
                     details = {"template": test.flaky_template}
-                    incidents.append(_incident(AnomalyKind.FLAKY_TEST, project, test.test_id, span, details))
+                    incidents.append(
+                        _incident(AnomalyKind.FLAKY_TEST, project, test.test_id, span, details)
+                    )
         return incidents
 
 
-def _incident(kind, project, subject: str, span, details: dict[str, Any]) -> Incident:
+def _incident(
+    kind: AnomalyKind,
+    project: Project,
+    subject: str,
+    span: tuple[datetime, datetime],
+    details: dict[str, Any],
+) -> Incident:
     start, end = span
     return Incident(
         kind=kind,
@@ -202,7 +213,7 @@ def _incident(kind, project, subject: str, span, details: dict[str, Any]) -> Inc
     )
 
 
-def _org_info(org) -> OrgInfo:
+def _org_info(org: Org) -> OrgInfo:
     return OrgInfo(
         org_id=org.org_id,
         name=org.name,

@@ -6,10 +6,11 @@ contract models, so a drift here fails loudly.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from typing import Any
+
+import pydantic_core
 
 from argus_flink.contracts.events import TestStatus
 from argus_flink.generator.scenario import ErrorSource, Project, TestCase
@@ -24,22 +25,26 @@ _RUNTIMES = {
 
 
 class TimestampFormatter:
-    """Epoch milliseconds to RFC 3339 with a ``Z``; caches the last second's prefix."""
+    """Epoch milliseconds to RFC 3339 with a ``Z``; caches the date part, which rarely changes."""
 
     def __init__(self) -> None:
-        self._second = -1
-        self._prefix = ""
+        self._day = -1
+        self._date = ""
 
     def __call__(self, ms: int) -> str:
-        second, millis = divmod(ms, 1000)
-        if second != self._second:
-            self._second = second
-            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._prefix}.{millis:03d}Z"
+        day, ms_of_day = divmod(ms, 86_400_000)
+        if day != self._day:
+            self._day = day
+            self._date = time.strftime("%Y-%m-%dT", time.gmtime(day * 86_400))
+        seconds, millis = divmod(ms_of_day, 1000)
+        minutes, second = divmod(seconds, 60)
+        hour, minute = divmod(minutes, 60)
+        return f"{self._date}{hour:02d}:{minute:02d}:{second:02d}.{millis:03d}Z"
 
 
 def encode(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact UTF-8 JSON; pydantic-core's encoder is several times faster than json.dumps."""
+    return pydantic_core.to_json(document)
 
 
 def random_uuid(rng: random.Random) -> str:

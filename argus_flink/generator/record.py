@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +38,8 @@ class Item(NamedTuple):
 
 
 def to_epoch_ms(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
+    return (moment - _EPOCH) // _ONE_MS
 
 
 def from_epoch_ms(ms: int) -> datetime:
-    return _EPOCH + timedelta(milliseconds=ms)
+    return _EPOCH + _ONE_MS * ms  # exact integer arithmetic, and faster than timedelta(ms=…)

@@ -91,6 +91,8 @@ def _port(rng: random.Random) -> int:
 
 # --- python --------------------------------------------------------------------------------
 
+_CI_SITE_PACKAGES = "/opt/hostedtoolcache/Python/3.11.9/x64/lib/python3.11/site-packages"
+
 
 def _py_frame(path: str, line: int, function: str, code: str) -> str:
     return f'  File "{path}", line {line}, in {function}\n    {code}'
@@ -183,7 +185,7 @@ def _py_requests_500(site: Site, rng: random.Random, when: str) -> Failure:
             "response.raise_for_status()",
         ),
         _py_frame(
-            "/opt/hostedtoolcache/Python/3.11.9/x64/lib/python3.11/site-packages/requests/models.py",
+            f"{_CI_SITE_PACKAGES}/requests/models.py",
             1_024,
             "raise_for_status",
             "raise HTTPError(http_error_msg, response=self)",
@@ -310,9 +312,10 @@ def _java_npe(site: Site, rng: random.Random, when: str) -> Failure:
     service = _java_class(site, "Service")
     getter = f"get{site.field[:1].upper()}{site.field[1:]}"
     value = f'Cannot invoke "{entity}.{getter}()" because "{site.noun}" is null'
+    service_file = f"{service.rsplit('.', 1)[1]}.java"
     lines = [
         f"java.lang.NullPointerException: {value}",
-        f"\tat {service}.{site.source_function}({service.rsplit('.', 1)[1]}.java:{site.source_line})",
+        f"\tat {service}.{site.source_function}({service_file}:{site.source_line})",
         _java_caller_frames(site),
     ]
     return Failure("java.lang.NullPointerException", value, "\n".join(lines))
@@ -323,7 +326,8 @@ def _java_assertion(site: Site, rng: random.Random, when: str) -> Failure:
     value = f"expected: <{site.expected}> but was: <{actual}>"
     lines = [
         f"org.opentest4j.AssertionFailedError: {value}",
-        "\tat org.junit.jupiter.api.AssertionFailureBuilder.build(AssertionFailureBuilder.java:151)",
+        "\tat org.junit.jupiter.api.AssertionFailureBuilder.build"
+        "(AssertionFailureBuilder.java:151)",
         "\tat org.junit.jupiter.api.AssertEquals.assertEquals(AssertEquals.java:182)",
         _java_caller_frames(site),
     ]
@@ -370,71 +374,30 @@ def _java_http_500(site: Site, rng: random.Random, when: str) -> Failure:
 # --- registry ------------------------------------------------------------------------------
 
 
-def _template(
-    key: str,
-    language: Language,
-    roles: tuple[Role, ...],
-    status: str,
-    render: Render,
-    timeout_ms: int | None = None,
-) -> FailureTemplate:
-    return FailureTemplate(key, language, frozenset(roles), status, timeout_ms, render)
+_PY, _TS, _JAVA = Language.PYTHON, Language.TYPESCRIPT, Language.JAVA
+_ASSERT, _FLAKY, _BACKEND, _SERVER = Role.ASSERTION, Role.FLAKY, Role.BACKEND, Role.SERVER
 
+# key, language, roles, test status, timeout (ms) that pins the duration, renderer
+_TABLE: tuple[tuple[str, Language, tuple[Role, ...], str, int | None, Render], ...] = (
+    ("py-assert-equal", _PY, (_ASSERT,), "failed", None, _py_assert_equal),
+    ("py-assert-object", _PY, (_ASSERT,), "failed", None, _py_assert_object),
+    ("py-file-not-found", _PY, (_ASSERT,), "error", None, _py_file_not_found),
+    ("py-playwright-timeout", _PY, (_FLAKY,), "failed", 30_000, _py_playwright_timeout),
+    ("py-requests-500", _PY, (_BACKEND,), "error", None, _py_requests_500),
+    ("py-key-error", _PY, (_SERVER,), "error", None, _py_key_error),
+    ("js-type-error", _TS, (_ASSERT, _SERVER), "failed", None, _js_type_error),
+    ("js-playwright-timeout", _TS, (_FLAKY,), "failed", 30_000, _js_playwright_timeout),
+    ("js-selector-not-found", _TS, (_FLAKY, _ASSERT), "failed", 5_000, _js_selector_not_found),
+    ("js-axios-500", _TS, (_BACKEND,), "error", None, _js_axios_500),
+    ("java-npe", _JAVA, (_ASSERT, _SERVER), "error", None, _java_npe),
+    ("java-assertion", _JAVA, (_ASSERT,), "failed", None, _java_assertion),
+    ("java-selenium-timeout", _JAVA, (_FLAKY,), "failed", 30_000, _java_selenium_timeout),
+    ("java-http-500", _JAVA, (_BACKEND,), "error", None, _java_http_500),
+)
 
 TEMPLATES: dict[str, FailureTemplate] = {
-    t.key: t
-    for t in (
-        _template("py-assert-equal", Language.PYTHON, (Role.ASSERTION,), "failed", _py_assert_equal),
-        _template("py-assert-object", Language.PYTHON, (Role.ASSERTION,), "failed", _py_assert_object),
-        _template(
-            "py-file-not-found", Language.PYTHON, (Role.ASSERTION,), "error", _py_file_not_found
-        ),
-        _template(
-            "py-playwright-timeout",
-            Language.PYTHON,
-            (Role.FLAKY,),
-            "failed",
-            _py_playwright_timeout,
-            timeout_ms=30_000,
-        ),
-        _template("py-requests-500", Language.PYTHON, (Role.BACKEND,), "error", _py_requests_500),
-        _template("py-key-error", Language.PYTHON, (Role.SERVER,), "error", _py_key_error),
-        _template(
-            "js-type-error",
-            Language.TYPESCRIPT,
-            (Role.ASSERTION, Role.SERVER),
-            "failed",
-            _js_type_error,
-        ),
-        _template(
-            "js-playwright-timeout",
-            Language.TYPESCRIPT,
-            (Role.FLAKY,),
-            "failed",
-            _js_playwright_timeout,
-            timeout_ms=30_000,
-        ),
-        _template(
-            "js-selector-not-found",
-            Language.TYPESCRIPT,
-            (Role.FLAKY, Role.ASSERTION),
-            "failed",
-            _js_selector_not_found,
-            timeout_ms=5_000,
-        ),
-        _template("js-axios-500", Language.TYPESCRIPT, (Role.BACKEND,), "error", _js_axios_500),
-        _template("java-npe", Language.JAVA, (Role.ASSERTION, Role.SERVER), "error", _java_npe),
-        _template("java-assertion", Language.JAVA, (Role.ASSERTION,), "failed", _java_assertion),
-        _template(
-            "java-selenium-timeout",
-            Language.JAVA,
-            (Role.FLAKY,),
-            "failed",
-            _java_selenium_timeout,
-            timeout_ms=30_000,
-        ),
-        _template("java-http-500", Language.JAVA, (Role.BACKEND,), "error", _java_http_500),
-    )
+    key: FailureTemplate(key, language, frozenset(roles), status, timeout_ms, render)
+    for key, language, roles, status, timeout_ms, render in _TABLE
 }
 
 

@@ -33,6 +33,11 @@ REGRESSION_TAG = "regression"
 BURST_TAG = "burst"
 FLAKY_TAG_PREFIX = "flaky:"
 
+# Plain constants: enum attribute lookups are measurably slow in the per-test loop.
+_FLAKY, _SKIPPED = Behaviour.FLAKY, Behaviour.SKIPPED
+_PASSED, _SKIPPED_STATUS = TestStatus.PASSED.value, TestStatus.SKIPPED.value
+_EXECUTED, _FAILED = Topic.TEST_EXECUTED.value, Topic.TEST_FAILED.value
+
 _RUN_SETUP_MS = 1_000
 _FLAKY_MARK_PROBABILITY = 0.5  # how often the reporter already flags a flaky test's result
 _DURATION_JITTER = 0.15  # sigma of the log-normal noise on each duration
@@ -62,7 +67,9 @@ class Timeline:
         items: list[Item] = []
         for project in self.scenario.projects:
             run_start = window + rng.randrange(self._interval_ms // 2)
-            spike_begins = project is self.plan.spike_project and index == self.plan.spike_rounds.start
+            spike_begins = (
+                project is self.plan.spike_project and index == self.plan.spike_rounds.start
+            )
             if index == 0 or spike_begins or rng.random() < COMMIT_PROBABILITY:
                 at = max(window, run_start - rng.randrange(5_000, 60_000))
                 items.append(self._commit(project, at, index, bad_deploy=spike_begins))
@@ -108,7 +115,7 @@ class Timeline:
         self._head[project.project_id] = (sha, event_id)
         if bad_deploy:
             self.notes[SPIKE_TAG] = {"commit_sha": sha, "files_changed": paths}
-        return Item(at, self._record(Topic.CODEBASE_INGESTED, project, value, at))
+        return Item(at, self._record(Topic.CODEBASE_INGESTED.value, project, value, at))
 
     # --- test runs -----------------------------------------------------------------------
 
@@ -123,13 +130,14 @@ class Timeline:
         workers = max(4, -(-total // (self._interval_ms * 2 // 5)))
         items: list[Item] = []
         elapsed = 0
-        for test, (status, duration, template_key, tags) in zip(project.tests, outcomes, strict=True):
+        for test, outcome in zip(project.tests, outcomes, strict=True):
+            status, duration, template_key, tags = outcome
             elapsed += duration
             at = run_start + _RUN_SETUP_MS + elapsed // workers
             failure = None
             if template_key is not None:
                 failure = TEMPLATES[template_key].render(test.site, rng, self._events.timestamp(at))
-            flagged = test.behaviour is Behaviour.FLAKY and rng.random() < _FLAKY_MARK_PROBABILITY
+            flagged = test.behaviour is _FLAKY and rng.random() < _FLAKY_MARK_PROBABILITY
             value = self._events.test_executed(
                 project,
                 test,
@@ -144,9 +152,9 @@ class Timeline:
             )
             if in_spike:
                 tags = (*tags, SPIKE_TAG)
-            items.append(Item(at, self._record(Topic.TEST_EXECUTED, project, value, at), tags))
+            items.append(Item(at, self._record(_EXECUTED, project, value, at), tags))
             if status in FAILED_STATUSES:
-                items.append(Item(at, self._record(Topic.TEST_FAILED, project, value, at), tags))
+                items.append(Item(at, self._record(_FAILED, project, value, at), tags))
         if in_spike:  # the broken dependency also shows up in the application's error tracker
             at = run_start + rng.randrange(_RUN_SETUP_MS, _RUN_SETUP_MS + 30_000)
             items.append(self._error(project, project.error_sources[0], at, (SPIKE_TAG,)))
@@ -158,10 +166,10 @@ class Timeline:
         """(status, duration_ms, failure template or None, incident tags) of one execution."""
         rng = self._rng
         tags: tuple[str, ...] = ()
-        if test.behaviour is Behaviour.FLAKY:
+        if test.behaviour is _FLAKY:
             tags = (FLAKY_TAG_PREFIX + test.test_id,)
-        if test.behaviour is Behaviour.SKIPPED:
-            return TestStatus.SKIPPED.value, 0, None, tags
+        if test.behaviour is _SKIPPED:
+            return _SKIPPED_STATUS, 0, None, tags
         duration = int(test.base_duration_ms * rng.lognormvariate(0.0, _DURATION_JITTER))
         if test is self.plan.regression_test and index >= self.plan.regression_round:
             duration = int(duration * self.plan.regression_factor)
@@ -169,12 +177,12 @@ class Timeline:
         template_key = None
         if in_spike and rng.random() < self.plan.spike_failure_rate:
             template_key = project.backend_template
-        elif test.behaviour is Behaviour.FLAKY and rng.random() < FLAKY_FAILURE_RATE:
+        elif test.behaviour is _FLAKY and rng.random() < FLAKY_FAILURE_RATE:
             template_key = test.flaky_template
         elif rng.random() < BASE_FAILURE_RATE:
             template_key = test.failure_template
         if template_key is None:
-            return TestStatus.PASSED.value, duration, None, tags
+            return _PASSED, duration, None, tags
         template = TEMPLATES[template_key]
         if template.timeout_ms is not None:
             duration = template.timeout_ms + rng.randrange(0, 400)
@@ -183,9 +191,10 @@ class Timeline:
     # --- application errors --------------------------------------------------------------
 
     def _error(self, project: Project, source: ErrorSource, at: int, tags: tuple[str, ...]) -> Item:
-        failure = TEMPLATES[source.template].render(source.site, self._rng, self._events.timestamp(at))
+        template = TEMPLATES[source.template]
+        failure = template.render(source.site, self._rng, self._events.timestamp(at))
         value = self._events.error_reported(project, source, failure, at_ms=at)
-        return Item(at, self._record(Topic.ERROR_REPORTED, project, value, at), tags)
+        return Item(at, self._record(Topic.ERROR_REPORTED.value, project, value, at), tags)
 
     def _burst(self, window: int) -> list[Item]:
         """Many reports of one error in one project within two minutes."""
@@ -193,7 +202,8 @@ class Timeline:
         begin = window + self._interval_ms * 3 // 10
         length = min(120_000, self._interval_ms // 5)
         times = sorted(begin + self._rng.randrange(length) for _ in range(plan.burst_size))
-        return [self._error(plan.burst_project, plan.burst_source, at, (BURST_TAG,)) for at in times]
+        project, source = plan.burst_project, plan.burst_source
+        return [self._error(project, source, at, (BURST_TAG,)) for at in times]
 
-    def _record(self, topic: Topic, project: Project, value: bytes, at: int) -> Record:
-        return Record(topic.value, self._keys[project.org_id], value, from_epoch_ms(at))
+    def _record(self, topic: str, project: Project, value: bytes, at: int) -> Record:
+        return Record(topic, self._keys[project.org_id], value, from_epoch_ms(at))

@@ -1,0 +1,3 @@
+from argus_flink.cli import main
+
+main()
