@@ -1,7 +1,8 @@
 """Shared fixtures: one real local stack per test session, on ports of its own.
 
 The test stack lives in `.argus/test-stack` with ports away from the defaults, so `make test`
-never touches a stack a developer has running with `argus-flink up`.
+never touches a stack a developer has running with `argus-flink up`. ARGUS_TEST_PORT_OFFSET
+moves the whole test stack, so two checkouts can run their tests side by side.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ import pytest
 
 from argus_flink.settings import PROJECT_ROOT, StackSettings
 
+_OFFSET = int(os.environ.get("ARGUS_TEST_PORT_OFFSET", "0"))
 TEST_STACK_ENV = {
-    "ARGUS_HOME": str(PROJECT_ROOT / ".argus" / "test-stack"),
-    "ARGUS_KAFKA_PORT": "29092",
-    "ARGUS_POSTGRES_PORT": "25432",
-    "ARGUS_BOLT_PORT": "27687",
-    "ARGUS_GRAPH_HTTP_PORT": "22480",
-    "ARGUS_FLINK_REST_PORT": "28081",
-    "ARGUS_FLINK_RPC_PORT": "26123",
-    "ARGUS_PROMETHEUS_PORTS": "29249-29259",
+    "ARGUS_HOME": str(PROJECT_ROOT / ".argus" / f"test-stack{_OFFSET or ''}"),
+    "ARGUS_KAFKA_PORT": str(29092 + _OFFSET),
+    "ARGUS_POSTGRES_PORT": str(25432 + _OFFSET),
+    "ARGUS_BOLT_PORT": str(27687 + _OFFSET),
+    "ARGUS_GRAPH_HTTP_PORT": str(22480 + _OFFSET),
+    "ARGUS_FLINK_REST_PORT": str(28081 + _OFFSET),
+    "ARGUS_FLINK_RPC_PORT": str(26123 + _OFFSET),
+    "ARGUS_PROMETHEUS_PORTS": f"{29249 + _OFFSET}-{29259 + _OFFSET}",
 }
 
 
