@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from argus_flink import jobs_cli
 from argus_flink.sql import cli as sql_cli
 from argus_flink.stack import cli as stack_cli
 
@@ -16,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 stack_cli.register(app)
+jobs_cli.register(app)
 app.add_typer(sql_cli.app, name="sql")
 
 

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from argus_flink.generator.codebase import Codebase
 from argus_flink.generator.config import WorkloadConfig
 from argus_flink.generator.templates import Language, Role, Site, templates_for
 
@@ -152,104 +153,61 @@ def _project(
 ) -> Project:
     project_id = derived_uuid(rng)
     language = rng.choice(tuple(Language))
-    repo = name
-    package = f"{org_name.replace('-', '')}.{name.split('-')[0]}"
+    codebase = Codebase(language, f"{org_name.replace('-', '')}.{name.split('-')[0]}")
     n_tests = config.tests_per_project_scaled
     nouns = rng.sample(_NOUNS, min(len(_NOUNS), max(3, 2 + n_tests // 25)))
-    sources = {noun: _source_files(language, package, noun) for noun in nouns}
-    shared = _shared_source_file(language, package)
-    tests = _tests(rng, config, language, repo, package, nouns, sources, shared, n_tests)
-    source_files = tuple(path for noun in nouns for path in sources[noun]) + (shared,)
-    error_sources = _error_sources(rng, language, repo, package, nouns, sources, tests)
+    tests = _tests(rng, config, codebase, f"/home/runner/work/{name}/{name}", nouns, n_tests)
+    source_files = tuple(path for noun in nouns for path in codebase.source_files(noun))
     return Project(
         project_id=project_id,
         org_id=org_id,
         name=name,
         language=language,
-        repo_url=f"https://github.com/{org_name}/{repo}",
+        repo_url=f"https://github.com/{org_name}/{name}",
         source=rng.choice(_CI_SOURCES),
-        source_files=source_files,
+        source_files=(*source_files, codebase.shared_source_file()),
         test_files=tuple(sorted({test.file_path for test in tests})),
         tests=tests,
         backend_template=rng.choice(templates_for(language, Role.BACKEND)).key,
-        error_sources=error_sources,
+        error_sources=_error_sources(rng, codebase, nouns, tests),
     )
-
-
-def _source_files(language: Language, package: str, noun: str) -> tuple[str, ...]:
-    klass = noun.capitalize()
-    if language is Language.PYTHON:
-        return (f"app/{noun}s/service.py", f"app/{noun}s/models.py")
-    if language is Language.TYPESCRIPT:
-        return (f"src/services/{noun}.ts", f"src/components/{klass}Form.tsx")
-    base = f"src/main/java/com/{package.replace('.', '/')}/{noun}"
-    return (f"{base}/{klass}Service.java", f"{base}/{klass}Repository.java")
-
-
-def _shared_source_file(language: Language, package: str) -> str:
-    if language is Language.PYTHON:
-        return "app/core/db.py"
-    if language is Language.TYPESCRIPT:
-        return "src/lib/http.ts"
-    return f"src/main/java/com/{package.replace('.', '/')}/core/HttpClientConfig.java"
-
-
-def _test_identity(language: Language, package: str, noun: str, verb: str, qualifier: str):
-    """(test name, function name, file path) in the idiom of the language's test runner."""
-    words = [verb, noun, *qualifier.split()]
-    if language is Language.PYTHON:
-        function = "test_" + "_".join(words)
-        return function, function, f"tests/{noun}s/test_{noun}s.py"
-    if language is Language.TYPESCRIPT:
-        name = f"{noun} › {' '.join(words)}"
-        return name, name, f"tests/e2e/{noun}.spec.ts"
-    function = words[0] + "".join(word.capitalize() for word in words[1:])
-    klass = f"{noun.capitalize()}ServiceTest"
-    path = f"src/test/java/com/{package.replace('.', '/')}/{noun}/{klass}.java"
-    return f"{klass}.{function}", function, path
 
 
 def _tests(
     rng: random.Random,
     config: WorkloadConfig,
-    language: Language,
-    repo: str,
-    package: str,
+    codebase: Codebase,
+    checkout: str,
     nouns: list[str],
-    sources: dict[str, tuple[str, ...]],
-    shared: str,
     count: int,
 ) -> tuple[TestCase, ...]:
+    language = codebase.language
+    shared = codebase.shared_source_file()
     seen: set[str] = set()
     tests = []
     for index in range(count):
         noun = nouns[index % len(nouns)]
-        name, function, path = _test_identity(
-            language, package, noun, rng.choice(_VERBS), rng.choice(_QUALIFIERS)
-        )
+        words = [rng.choice(_VERBS), noun, *rng.choice(_QUALIFIERS).split()]
+        name, function, path = codebase.test_identity(noun, words)
         if name in seen:  # several thousand tests outgrow the vocabulary
             name, function = f"{name} {index}", f"{function}_{index}"
         seen.add(name)
-        own = sources[noun]
+        own = codebase.source_files(noun)
         covers = tuple(rng.sample(own, rng.randint(1, len(own))))
         if rng.random() < 0.3:
             covers += (shared,)
-        behaviour = _behaviour(rng, config)
-        source_file = covers[0]
+        median_ms = _MEDIAN_DURATION_MS[language]
         tests.append(
             TestCase(
                 test_id=derived_uuid(rng),
                 name=name,
                 file_path=path,
                 covers=covers,
-                behaviour=behaviour,
-                base_duration_ms=max(
-                    5, int(_MEDIAN_DURATION_MS[language] * rng.lognormvariate(0.0, 0.6))
-                ),
+                behaviour=_behaviour(rng, config),
+                base_duration_ms=max(5, int(median_ms * rng.lognormvariate(0.0, 0.6))),
                 failure_template=rng.choice(templates_for(language, Role.ASSERTION)).key,
                 flaky_template=rng.choice(templates_for(language, Role.FLAKY)).key,
-                site=_site(rng, f"/home/runner/work/{repo}/{repo}", package, noun, path,
-                           function, source_file),
+                site=_site(rng, codebase, checkout, noun, (path, function), covers[0]),
             )
         )
     _ensure_one_flaky(rng, tests)
@@ -277,58 +235,40 @@ def _ensure_one_flaky(rng: random.Random, tests: list[TestCase]) -> None:
 
 def _site(
     rng: random.Random,
+    codebase: Codebase,
     root: str,
-    package: str,
     noun: str,
-    test_file: str,
-    test_function: str,
+    caller: tuple[str, str],
     source_file: str,
 ) -> Site:
+    """A failure site; ``caller`` is the (file, function) of the test or request handler."""
     return Site(
         root=root,
-        test_file=test_file,
-        test_function=test_function,
+        test_file=caller[0],
+        test_function=caller[1],
         test_line=rng.randint(12, 380),
         source_file=source_file,
-        source_function=f"{rng.choice(_VERBS).rstrip('s')}{noun.capitalize()}",
+        source_function=codebase.function_name(rng.choice(_VERBS).rstrip("s"), noun),
         source_line=rng.randint(20, 640),
         noun=noun,
         field=rng.choice(_FIELDS),
         selector=f"{noun}-{rng.choice(('submit', 'row', 'total', 'save', 'confirm'))}",
         expected=rng.choice(_EXPECTED),
-        package=package,
+        package=codebase.package,
     )
 
 
 def _error_sources(
-    rng: random.Random,
-    language: Language,
-    repo: str,
-    package: str,
-    nouns: list[str],
-    sources: dict[str, tuple[str, ...]],
-    tests: tuple[TestCase, ...],
+    rng: random.Random, codebase: Codebase, nouns: list[str], tests: tuple[TestCase, ...]
 ) -> tuple[ErrorSource, ...]:
     result = []
     for noun in rng.sample(nouns, min(3, len(nouns))):
-        source_file = sources[noun][0]
+        source_file = codebase.source_files(noun)[0]
         related = tuple(test.test_id for test in tests if source_file in test.covers)[:10]
-        handler_file, handler = _handler(language, package, noun)
-        site = _site(rng, "/app", package, noun, handler_file, handler, source_file)
-        template = rng.choice(templates_for(language, Role.SERVER)).key
+        site = _site(rng, codebase, "/app", noun, codebase.request_handler(noun), source_file)
+        template = rng.choice(templates_for(codebase.language, Role.SERVER)).key
         result.append(ErrorSource(template=template, site=site, related_test_ids=related))
     return tuple(result)
-
-
-def _handler(language: Language, package: str, noun: str) -> tuple[str, str]:
-    """The request handler (file, function) through which a server-side error surfaces."""
-    klass = noun.capitalize()
-    if language is Language.PYTHON:
-        return f"app/{noun}s/routes.py", f"post_{noun}"
-    if language is Language.TYPESCRIPT:
-        return f"src/routes/{noun}s.ts", f"{klass}Router.handle"
-    base = f"src/main/java/com/{package.replace('.', '/')}/{noun}"
-    return f"{base}/{klass}Controller.java", f"create{klass}"
 
 
 def estimated_records_per_round(config: WorkloadConfig, projects: list[Project]) -> float:

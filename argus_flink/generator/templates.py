@@ -224,7 +224,8 @@ def _js_frame(where: str, path: str, line: int, column: int) -> str:
 
 def _js_type_error(site: Site, rng: random.Random, when: str) -> Failure:
     value = f"Cannot read properties of undefined (reading '{site.field}')"
-    klass = f"{site.noun.capitalize()}Service"
+    stem = site.source_file.rsplit("/", 1)[-1].split(".", 1)[0]
+    klass = stem if stem[:1].isupper() else f"{stem.capitalize()}Service"
     lines = [
         f"TypeError: {value}",
         _js_frame(f"{klass}.{site.source_function}", f"{site.root}/{site.source_file}",
