@@ -101,6 +101,8 @@ class BaseEvent(BaseModel):
 
 
 class TestStatus(StrEnum):
+    __test__ = False  # not a pytest test class despite the name
+
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"

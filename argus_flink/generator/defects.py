@@ -10,7 +10,8 @@ from enum import StrEnum
 
 from argus_flink.contracts.events import Reason
 from argus_flink.contracts.parse import DEFAULT_MAX_BYTES
-from argus_flink.generator.payloads import encode, random_uuid
+from argus_flink.generator.ids import random_uuid
+from argus_flink.generator.payloads import encode
 from argus_flink.generator.record import Record
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pydantic_core
 
-from argus_flink.contracts.events import TestStatus
+from argus_flink.generator.ids import random_hex, random_uuid
 from argus_flink.generator.scenario import ErrorSource, Project, TestCase
 from argus_flink.generator.templates import Failure, Language
 
@@ -47,15 +47,6 @@ def encode(document: dict[str, Any]) -> bytes:
     return pydantic_core.to_json(document)
 
 
-def random_uuid(rng: random.Random) -> str:
-    h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
-
-
-def random_sha(rng: random.Random) -> str:
-    return f"{rng.getrandbits(160):040x}"
-
-
 class EventFactory:
     """Builds the JSON bytes of each event type; all randomness comes from the given rng."""
 
@@ -63,9 +54,16 @@ class EventFactory:
         self._rng = rng
         self.timestamp = TimestampFormatter()
 
-    def _base(self, event_type: str, at_ms: int, project: Project, source: str) -> dict[str, Any]:
+    def _base(
+        self,
+        event_type: str,
+        at_ms: int,
+        project: Project,
+        source: str,
+        event_id: str | None = None,
+    ) -> dict[str, Any]:
         return {
-            "event_id": random_uuid(self._rng),
+            "event_id": event_id or random_uuid(self._rng),
             "event_type": event_type,
             "timestamp": self.timestamp(at_ms),
             "version": "1.0",
@@ -120,7 +118,7 @@ class EventFactory:
         rng = self._rng
         document = self._base("error.reported", at_ms, project, "sentry")
         first_line = failure.exception_value.split("\n", 1)[0]
-        document["error_id"] = f"{rng.getrandbits(128):032x}"
+        document["error_id"] = random_hex(rng, 32)
         document["title"] = f"{failure.exception_type}: {first_line}"
         document["culprit"] = f"{source.site.source_file} in {source.site.source_function}"
         document["exception"] = {
@@ -136,7 +134,7 @@ class EventFactory:
             "environment": rng.choice(_ENVIRONMENTS),
             "release": f"{project.name}@1.{rng.randrange(20, 24)}.{rng.randrange(0, 10)}",
             "level": "error",
-            "server_name": f"{project.name}-{rng.getrandbits(20):05x}",
+            "server_name": f"{project.name}-{random_hex(rng, 5)}",
         }
         document["related_test_ids"] = list(source.related_test_ids)
         document["affected_files"] = [source.site.source_file]
@@ -153,8 +151,8 @@ class EventFactory:
         pr_number: int | None,
         files_changed: list[dict[str, Any]],
     ) -> bytes:
-        document = self._base("codebase.ingested", at_ms, project, "github-webhook")
-        document["event_id"] = event_id
+        # The id is chosen by the caller: test results name it as their causation_id.
+        document = self._base("codebase.ingested", at_ms, project, "github-webhook", event_id)
         document["idempotency_key"] = commit_sha
         additions = sum(change["additions"] for change in files_changed)
         deletions = sum(change["deletions"] for change in files_changed)
@@ -169,5 +167,3 @@ class EventFactory:
         )
         return encode(document)
 
-
-FAILED_STATUSES = frozenset({TestStatus.FAILED.value, TestStatus.ERROR.value})

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import math
 import random
-import uuid
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from argus_flink.generator.codebase import Codebase
 from argus_flink.generator.config import WorkloadConfig
+from argus_flink.generator.ids import random_uuid
 from argus_flink.generator.templates import Language, Role, Site, templates_for
 
 
@@ -127,10 +127,6 @@ _CI_SOURCES = ("github-actions", "gitlab-ci", "jenkins", "buildkite")
 _MEDIAN_DURATION_MS = {Language.PYTHON: 180, Language.TYPESCRIPT: 3_500, Language.JAVA: 450}
 
 
-def derived_uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
 def build_scenario(config: WorkloadConfig) -> Scenario:
     rng = random.Random(f"argus:{config.seed}:scenario")
     orgs = tuple(_org(rng, config, index) for index in range(config.orgs))
@@ -139,7 +135,7 @@ def build_scenario(config: WorkloadConfig) -> Scenario:
 
 
 def _org(rng: random.Random, config: WorkloadConfig, index: int) -> Org:
-    org_id = derived_uuid(rng)
+    org_id = random_uuid(rng)
     name = _ORG_NAMES[index % len(_ORG_NAMES)] + (f"-{index}" if index >= len(_ORG_NAMES) else "")
     count = rng.randint(config.min_projects_per_org, config.max_projects_per_org)
     names = rng.sample(_PROJECT_NAMES, min(count, len(_PROJECT_NAMES)))
@@ -151,7 +147,7 @@ def _org(rng: random.Random, config: WorkloadConfig, index: int) -> Org:
 def _project(
     rng: random.Random, config: WorkloadConfig, org_id: str, org_name: str, name: str
 ) -> Project:
-    project_id = derived_uuid(rng)
+    project_id = random_uuid(rng)
     language = rng.choice(tuple(Language))
     codebase = Codebase(language, f"{org_name.replace('-', '')}.{name.split('-')[0]}")
     n_tests = config.tests_per_project_scaled
@@ -199,7 +195,7 @@ def _tests(
         median_ms = _MEDIAN_DURATION_MS[language]
         tests.append(
             TestCase(
-                test_id=derived_uuid(rng),
+                test_id=random_uuid(rng),
                 name=name,
                 file_path=path,
                 covers=covers,

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from argus_flink.generator.ids import random_hex, random_uuid
+
 
 class Language(StrEnum):
     PYTHON = "python"
@@ -76,15 +78,6 @@ def _address(rng: random.Random) -> str:
     return f"0x7f{rng.getrandbits(40):010x}"
 
 
-def _uuid(rng: random.Random) -> str:
-    h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
-
-
-def _hex(rng: random.Random, digits: int) -> str:
-    return f"{rng.getrandbits(4 * digits):0{digits}x}"
-
-
 def _port(rng: random.Random) -> int:
     return rng.randrange(32768, 61000)
 
@@ -103,7 +96,7 @@ def _py_trace(frames: list[str], failure_line: str) -> str:
 
 
 def _py_assert_equal(site: Site, rng: random.Random, when: str) -> Failure:
-    actual = f"{site.noun[:3]}_{_hex(rng, 8)}"
+    actual = f"{site.noun[:3]}_{random_hex(rng, 8)}"
     value = f"assert '{actual}' == '{site.expected}'\n  - {site.expected}\n  + {actual}"
     code = f'assert body["{site.field}"] == "{site.expected}"'
     frames = [_py_frame(f"{site.root}/{site.test_file}", site.test_line, site.test_function, code)]
@@ -169,7 +162,7 @@ def _py_playwright_timeout(site: Site, rng: random.Random, when: str) -> Failure
 
 
 def _py_requests_500(site: Site, rng: random.Random, when: str) -> Failure:
-    url = f"http://127.0.0.1:{_port(rng)}/api/v1/{site.noun}s/{_uuid(rng)}"
+    url = f"http://127.0.0.1:{_port(rng)}/api/v1/{site.noun}s/{random_uuid(rng)}"
     value = f"500 Server Error: Internal Server Error for url: {url}"
     frames = [
         _py_frame(
@@ -212,7 +205,7 @@ def _py_key_error(site: Site, rng: random.Random, when: str) -> Failure:
         ),
     ]
     trace = _py_trace(frames, f"KeyError: {value}")
-    return Failure("KeyError", value, f"{trace}\nrequest_id={_uuid(rng)} at {when}")
+    return Failure("KeyError", value, f"{trace}\nrequest_id={random_uuid(rng)} at {when}")
 
 
 # --- typescript / javascript ---------------------------------------------------------------
@@ -272,7 +265,7 @@ def _js_axios_500(site: Site, rng: random.Random, when: str) -> Failure:
         _js_frame("Axios.request", f"{modules}/core/Axios.js", 45, 41),
         _js_frame(f"async {api}.create", f"{site.root}/{site.source_file}", site.source_line, 22),
         _js_frame("async Context.<anonymous>", f"{site.root}/{site.test_file}", site.test_line, 5),
-        f"  config.url: 'http://localhost:{_port(rng)}/api/{site.noun}s/{_uuid(rng)}'",
+        f"  config.url: 'http://localhost:{_port(rng)}/api/{site.noun}s/{random_uuid(rng)}'",
     ]
     return Failure("AxiosError", value, "\n".join(lines))
 
@@ -341,7 +334,7 @@ def _java_selenium_timeout(site: Site, rng: random.Random, when: str) -> Failure
         f"By.cssSelector: [data-test='{site.selector}'] "
         "(tried for 30 second(s) with 500 milliseconds interval)\n"
         "Build info: version: '4.18.1', revision: 'b1d3319b48'\n"
-        f"Session ID: {_hex(rng, 32)}"
+        f"Session ID: {random_hex(rng, 32)}"
     )
     lines = [
         f"org.openqa.selenium.TimeoutException: {value}",

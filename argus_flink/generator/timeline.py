@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from argus_flink.contracts.events import TestStatus, Topic
-from argus_flink.generator.payloads import FAILED_STATUSES, EventFactory, random_sha, random_uuid
+from argus_flink.generator.ids import random_sha, random_uuid
+from argus_flink.generator.payloads import EventFactory
 from argus_flink.generator.record import Item, Record, from_epoch_ms, to_epoch_ms
 from argus_flink.generator.scenario import (
     BASE_FAILURE_RATE,
@@ -37,6 +38,7 @@ FLAKY_TAG_PREFIX = "flaky:"
 _FLAKY, _SKIPPED = Behaviour.FLAKY, Behaviour.SKIPPED
 _PASSED, _SKIPPED_STATUS = TestStatus.PASSED.value, TestStatus.SKIPPED.value
 _EXECUTED, _FAILED = Topic.TEST_EXECUTED.value, Topic.TEST_FAILED.value
+_FAILED_STATUSES = frozenset({TestStatus.FAILED.value, TestStatus.ERROR.value})
 
 _RUN_SETUP_MS = 1_000
 _FLAKY_MARK_PROBABILITY = 0.5  # how often the reporter already flags a flaky test's result
@@ -49,6 +51,7 @@ class Timeline:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.plan = scenario.plan
+        self._projects = scenario.projects
         self.notes: dict[str, dict[str, Any]] = {}  # incident facts only known while generating
         self._rng = random.Random(f"argus:{scenario.config.seed}:timeline")
         self._events = EventFactory(self._rng)
@@ -65,14 +68,14 @@ class Timeline:
         rng = self._rng
         window = self._start_ms + index * self._interval_ms
         items: list[Item] = []
-        for project in self.scenario.projects:
+        for project in self._projects:
             run_start = window + rng.randrange(self._interval_ms // 2)
             spike_begins = (
                 project is self.plan.spike_project and index == self.plan.spike_rounds.start
             )
             if index == 0 or spike_begins or rng.random() < COMMIT_PROBABILITY:
                 at = max(window, run_start - rng.randrange(5_000, 60_000))
-                items.append(self._commit(project, at, index, bad_deploy=spike_begins))
+                items.append(self._commit(project, at, bad_deploy=spike_begins))
             items.extend(self._run(project, index, run_start))
             if rng.random() < ERROR_PROBABILITY:
                 source = rng.choice(project.error_sources)
@@ -85,7 +88,7 @@ class Timeline:
 
     # --- commits -------------------------------------------------------------------------
 
-    def _commit(self, project: Project, at: int, index: int, *, bad_deploy: bool) -> Item:
+    def _commit(self, project: Project, at: int, *, bad_deploy: bool) -> Item:
         rng = self._rng
         sha, event_id = random_sha(rng), random_uuid(rng)
         count = rng.randint(1, min(4, len(project.source_files)))
@@ -153,7 +156,7 @@ class Timeline:
             if in_spike:
                 tags = (*tags, SPIKE_TAG)
             items.append(Item(at, self._record(_EXECUTED, project, value, at), tags))
-            if status in FAILED_STATUSES:
+            if status in _FAILED_STATUSES:
                 items.append(Item(at, self._record(_FAILED, project, value, at), tags))
         if in_spike:  # the broken dependency also shows up in the application's error tracker
             at = run_start + rng.randrange(_RUN_SETUP_MS, _RUN_SETUP_MS + 30_000)

@@ -18,7 +18,7 @@ from argus_flink.contracts import (
     parse,
     to_json_bytes,
 )
-from tests.contracts import samples
+from . import samples
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 EXECUTED = "argus.test.executed"

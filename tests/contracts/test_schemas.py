@@ -10,7 +10,7 @@ from argus_flink.contracts import export_schemas
 from argus_flink.contracts.cli import app
 from argus_flink.contracts.schemas import SCHEMA_MODELS
 from argus_flink.generator import WorkloadConfig, generate
-from tests.contracts import samples
+from . import samples
 
 TOPIC_SCHEMAS = {
     "argus.test.executed": "TestExecutedEvent",
@@ -34,7 +34,9 @@ def test_one_valid_schema_file_per_model(schemas):
 
 
 def test_generated_events_validate_against_their_schemas(schemas):
-    validators = {topic: Draft202012Validator(schemas[name]) for topic, name in TOPIC_SCHEMAS.items()}
+    validators = {
+        topic: Draft202012Validator(schemas[name]) for topic, name in TOPIC_SCHEMAS.items()
+    }
     seen = set()
     for record in generate(WorkloadConfig(events=3_000)):
         validators[record.topic].validate(json.loads(record.value))
