@@ -33,8 +33,10 @@ def overlay_variables(overlay: str) -> dict[str, str]:
     path = OVERLAYS_DIR / overlay / VARS_FILE
     docs = load_file(path)
     data = docs[0] if docs else {}
-    if len(docs) > 1 or not isinstance(data, dict) or any(
-        isinstance(v, (dict, list)) for v in data.values()
+    if (
+        len(docs) > 1
+        or not isinstance(data, dict)
+        or any(isinstance(v, (dict, list)) for v in data.values())
     ):
         raise ValueError(f"{path}: expected one mapping of VARIABLE: value")
     if JOB_VARIABLE in data:
@@ -54,14 +56,22 @@ def expected_configuration(overlay: str, job: str) -> dict[str, str]:
 
 def generated_patch(overlay: str) -> str:
     """The text of the overlay's generated patch: one FlinkDeployment document per job."""
-    header = _HEADER.format(overlay=overlay, vars=f"k8s/overlays/{overlay}/{VARS_FILE}",
-                            job_var=JOB_VARIABLE)
+    header = _HEADER.format(
+        overlay=overlay, vars=f"k8s/overlays/{overlay}/{VARS_FILE}", job_var=JOB_VARIABLE
+    )
     documents = [
         yaml.safe_dump(
-            {"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
-             "metadata": {"name": job},
-             "spec": {"flinkConfiguration": dict(sorted(expected_configuration(overlay, job).items()))}},
-            sort_keys=False, default_flow_style=False, width=10_000,
+            {
+                "apiVersion": "flink.apache.org/v1beta1",
+                "kind": "FlinkDeployment",
+                "metadata": {"name": job},
+                "spec": {
+                    "flinkConfiguration": dict(sorted(expected_configuration(overlay, job).items()))
+                },
+            },
+            sort_keys=False,
+            default_flow_style=False,
+            width=10_000,
         )
         for job in job_names()
     ]
@@ -70,15 +80,6 @@ def generated_patch(overlay: str) -> str:
 
 def generated_path(overlay: str) -> Path:
     return OVERLAYS_DIR / overlay / GENERATED_FILE
-
-
-def sync(overlay: str) -> bool:
-    """Rewrite the overlay's generated patch; True when its content changed."""
-    path, text = generated_path(overlay), generated_patch(overlay)
-    if path.is_file() and path.read_text() == text:
-        return False
-    path.write_text(text)
-    return True
 
 
 def drift(overlay: str, resources: list[Resource]) -> list[Finding]:
@@ -93,11 +94,13 @@ def drift(overlay: str, resources: list[Resource]) -> list[Finding]:
             have, want = actual.get(key), expected.get(key)
             if have == want:
                 continue
-            findings.append(Finding(
-                f"{display(r.origin)} via {display(OVERLAYS_DIR / overlay)}",
-                f"FlinkDeployment/{r.name}",
-                field_path(["spec", "flinkConfiguration", key]),
-                f"{have!r} but flink-conf/{overlay}.yaml renders {want!r}; "
-                "run `argus-flink k8s sync-conf`",
-            ))
+            findings.append(
+                Finding(
+                    f"{display(r.origin)} via {display(OVERLAYS_DIR / overlay)}",
+                    f"FlinkDeployment/{r.name}",
+                    field_path(["spec", "flinkConfiguration", key]),
+                    f"{have!r} but flink-conf/{overlay}.yaml renders {want!r}; "
+                    "run `argus-flink k8s sync-conf`",
+                )
+            )
     return findings

@@ -26,9 +26,16 @@ _SUPPORTED_FIELDS = {"apiVersion", "kind", "resources", "namespace", "patches"}
 _SUPPORTED_TARGET = {"group", "version", "kind", "name", "namespace"}
 # Kinds without a namespace among those a kustomization here could hold.
 _CLUSTER_SCOPED = {
-    "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-    "PersistentVolume", "StorageClass", "PriorityClass", "ClusterSecretStore",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "ClusterSecretStore",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
 }
 
 
@@ -122,27 +129,35 @@ def _apply_patch(resources: list[Resource], directory: Path, patch: Any, where: 
         raise KustomizeError(f"{where}: only `path` with an optional `target` is supported")
     target = patch.get("target")
     if target is not None and (not isinstance(target, dict) or set(target) - _SUPPORTED_TARGET):
-        raise KustomizeError(f"{where}: target supports only {', '.join(sorted(_SUPPORTED_TARGET))}")
+        raise KustomizeError(
+            f"{where}: target supports only {', '.join(sorted(_SUPPORTED_TARGET))}"
+        )
     patch_file = directory / str(patch["path"])
     for body in load_file(patch_file):
         if not isinstance(body, dict):
             raise KustomizeError(f"{patch_file}: JSON 6902 patches are not supported")
         matches = [r for r in resources if _matches(r, target or _identity(body))]
         if target is None and not matches:
-            raise KustomizeError(f"{patch_file}: no resource matches {body.get('kind')}/"
-                                 f"{(body.get('metadata') or {}).get('name')}")
+            raise KustomizeError(
+                f"{patch_file}: no resource matches {body.get('kind')}/"
+                f"{(body.get('metadata') or {}).get('name')}"
+            )
         for resource in matches:
             if not is_custom(resource.group) and _has_list(body):
                 raise KustomizeError(
                     f"{patch_file}: sets a list on built-in kind {resource.kind}; strategic "
-                    "merge of lists is not implemented here, patch a custom resource instead")
+                    "merge of lists is not implemented here, patch a custom resource instead"
+                )
             resource.obj = merge_patch(resource.obj, _patch_body(body))
 
 
 def _identity(body: dict[str, Any]) -> dict[str, Any]:
     meta = body.get("metadata") or {}
-    selector = {"group": api_group(str(body.get("apiVersion", ""))), "kind": body.get("kind"),
-                "name": meta.get("name")}
+    selector = {
+        "group": api_group(str(body.get("apiVersion", ""))),
+        "kind": body.get("kind"),
+        "name": meta.get("name"),
+    }
     if meta.get("namespace"):
         selector["namespace"] = meta["namespace"]
     return selector
@@ -150,8 +165,13 @@ def _identity(body: dict[str, Any]) -> dict[str, Any]:
 
 def _matches(resource: Resource, selector: dict[str, Any]) -> bool:
     version = str(resource.obj.get("apiVersion", "")).rpartition("/")[2]
-    actual = {"group": resource.group, "version": version, "kind": resource.kind,
-              "name": resource.name, "namespace": resource.namespace or ""}
+    actual = {
+        "group": resource.group,
+        "version": version,
+        "kind": resource.kind,
+        "name": resource.name,
+        "namespace": resource.namespace or "",
+    }
     for field, wanted in selector.items():
         if wanted is None:
             continue

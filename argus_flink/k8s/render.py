@@ -10,8 +10,17 @@ from argus_flink.k8s.kustomize import Resource, build
 from argus_flink.k8s.paths import OVERLAYS_DIR, overlay_names
 
 # Objects others depend on come first, so `kubectl apply -f` of the output works in order.
-_APPLY_ORDER = ["Namespace", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
-                "ClusterRoleBinding", "ConfigMap", "Secret", "NetworkPolicy"]
+_APPLY_ORDER = [
+    "Namespace",
+    "ServiceAccount",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "NetworkPolicy",
+]
 
 
 def render_overlay(overlay: str) -> list[Resource]:

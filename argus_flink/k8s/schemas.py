@@ -22,17 +22,14 @@ from typing import Any
 
 import yaml
 from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-from argus_flink.k8s.minimal_schemas import MINIMAL_SCHEMAS
+from argus_flink.k8s.kustomize import api_group, is_custom
+from argus_flink.k8s.minimal_schemas import MINIMAL_SCHEMAS, OBJECT_META_REF
 from argus_flink.k8s.paths import crds_dir
 
 # Kubernetes version whose schemas core objects are checked against (kubernetes-validate
 # ships 1.25 onwards); operator 1.15 supports current Kubernetes releases.
 K8S_VERSION = "1.33.0"
-OBJECT_META_REF = (
-    "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
-)
 _CRD_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -72,8 +69,20 @@ def _k8s_schema_dir(version: str) -> Path:
     return Path(str(root / f"v{version}-local-strict"))
 
 
+def k8s_versions() -> list[str]:
+    """Kubernetes versions whose strict schemas kubernetes-validate ships."""
+    root = Path(str(importlib_resources.files("kubernetes_validate") / "kubernetes-json-schema"))
+    found = [p.name[1:].removesuffix("-local-strict") for p in root.glob("v*-local-strict")]
+    return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
 @lru_cache(maxsize=4)
 def _k8s_registry(version: str) -> Registry:
+    if not _k8s_schema_dir(version).is_dir():
+        raise ValueError(
+            f"kubernetes-validate has no schemas for Kubernetes {version}; "
+            f"available: {', '.join(k8s_versions())}"
+        )
     definitions = json.loads((_k8s_schema_dir(version) / "_definitions.json").read_text())
     return Registry().with_resource(definitions["$id"], Resource.from_contents(definitions))
 
@@ -86,8 +95,9 @@ def _k8s_schema(version: str, api_version: str, kind: str) -> Schema | None:
     path = _k8s_schema_dir(version) / f"{kind.lower()}-{suffix}.json"
     if not path.is_file():
         return None
-    return Schema(json.loads(path.read_text()), _k8s_registry(version),
-                  f"Kubernetes {version} schema")
+    return Schema(
+        json.loads(path.read_text()), _k8s_registry(version), f"Kubernetes {version} schema"
+    )
 
 
 @lru_cache(maxsize=16)
@@ -104,7 +114,8 @@ def _crd_schemas(directory: str) -> dict[tuple[str, str], dict[str, Any]]:
                 continue
             api_version = f"{group}/{version['name']}"
             found[(api_version, kind)] = _strict_root(
-                version["schema"]["openAPIV3Schema"], api_version, kind)
+                version["schema"]["openAPIV3Schema"], api_version, kind
+            )
     return found
 
 
@@ -112,11 +123,13 @@ def _strict_root(openapi: dict[str, Any], api_version: str, kind: str) -> dict[s
     # The API server adds apiVersion, kind and metadata to every CRD schema implicitly.
     root = copy.deepcopy(openapi)
     root.setdefault("type", "object")
-    root.setdefault("properties", {}).update({
-        "apiVersion": {"type": "string", "enum": [api_version]},
-        "kind": {"type": "string", "enum": [kind]},
-        "metadata": {"$ref": OBJECT_META_REF},
-    })
+    root.setdefault("properties", {}).update(
+        {
+            "apiVersion": {"type": "string", "enum": [api_version]},
+            "kind": {"type": "string", "enum": [kind]},
+            "metadata": {"$ref": OBJECT_META_REF},
+        }
+    )
     root["required"] = sorted({*root.get("required", []), "apiVersion", "kind", "metadata"})
     return strictify(root)
 
@@ -126,13 +139,18 @@ def lookup(api_version: str, kind: str, *, k8s_version: str = K8S_VERSION) -> Sc
     crds = crds_dir()
     strict = _crd_schemas(str(crds)) if crds.is_dir() else {}
     if (api_version, kind) in strict:
-        return Schema(strict[(api_version, kind)], _k8s_registry(k8s_version),
-                      f"operator CRD in {crds} (strict)")
+        return Schema(
+            strict[(api_version, kind)],
+            _k8s_registry(k8s_version),
+            f"operator CRD in {crds} (strict)",
+        )
     if (api_version, kind) in MINIMAL_SCHEMAS:
-        registry = _k8s_registry(k8s_version).with_resource(
-            "urn:argus:minimal", DRAFT202012.create_resource({}))
-        return Schema(MINIMAL_SCHEMAS[(api_version, kind)], registry,
-                      "minimal schema of argus_flink.k8s.minimal_schemas", minimal=True)
-    if "/" in api_version and api_version.split("/")[0].count(".") and not api_version.split("/")[0].endswith(".k8s.io"):
-        return None  # a custom resource we have no schema for
+        return Schema(
+            MINIMAL_SCHEMAS[(api_version, kind)],
+            _k8s_registry(k8s_version),
+            "a minimal schema (argus_flink.k8s.minimal_schemas)",
+            minimal=True,
+        )
+    if is_custom(api_group(api_version)):
+        return None  # a custom resource whose CRD we do not have
     return _k8s_schema(k8s_version, api_version, kind)

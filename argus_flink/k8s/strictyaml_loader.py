@@ -65,7 +65,9 @@ def field_path(parts: list[str | int]) -> str:
     return out
 
 
-def _duplicates(node: yaml.Node, parts: list[str | int], seen: set[int]) -> Iterator[tuple[str, int, int]]:
+def _duplicates(
+    node: yaml.Node, parts: list[str | int], seen: set[int]
+) -> Iterator[tuple[str, int, int]]:
     """(path, line, first line) of every key repeated within one mapping."""
     if id(node) in seen:  # an alias back to a node already checked
         return
@@ -113,8 +115,14 @@ def load_all(text: str, source: str = "<yaml>") -> list[Any]:
             index += 1
             label = _object_label(node, index)
             found = [
-                YamlIssue(source, index, label, path, line,
-                          f"duplicate key (first defined at line {first_line})")
+                YamlIssue(
+                    source,
+                    index,
+                    label,
+                    path,
+                    line,
+                    f"duplicate key (first defined at line {first_line})",
+                )
                 for path, line, first_line in _duplicates(node, [], set())
             ]
             if found:
@@ -125,11 +133,20 @@ def load_all(text: str, source: str = "<yaml>") -> list[Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        issues.append(YamlIssue(source, index + 1, f"document {index + 1}", "",
-                                mark.line + 1 if mark else None, f"invalid YAML: {message}"))
+        issues.append(
+            YamlIssue(
+                source,
+                index + 1,
+                f"document {index + 1}",
+                "",
+                mark.line + 1 if mark else None,
+                f"invalid YAML: {message}",
+            )
+        )
     except yaml.YAMLError as exc:
-        issues.append(YamlIssue(source, index + 1, f"document {index + 1}", "", None,
-                                f"invalid YAML: {exc}"))
+        issues.append(
+            YamlIssue(source, index + 1, f"document {index + 1}", "", None, f"invalid YAML: {exc}")
+        )
     finally:
         loader.dispose()
     if issues:
