@@ -7,6 +7,9 @@ import logging
 import typer
 
 from argus_flink import jobs_cli
+from argus_flink.contracts import cli as contracts_cli
+from argus_flink.generator.cli import produce_command
+from argus_flink.k8s import cli as k8s_cli
 from argus_flink.sql import cli as sql_cli
 from argus_flink.stack import cli as stack_cli
 
@@ -18,7 +21,10 @@ app = typer.Typer(
 )
 stack_cli.register(app)
 jobs_cli.register(app)
+app.command("produce")(produce_command)
 app.add_typer(sql_cli.app, name="sql")
+app.add_typer(contracts_cli.app, name="schemas")
+app.add_typer(k8s_cli.app, name="k8s")
 
 
 def main() -> None:

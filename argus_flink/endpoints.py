@@ -4,6 +4,8 @@ defaulting to the local stack. Jobs take this frozen object; they never hard-cod
 
 from __future__ import annotations
 
+import os
+
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -50,7 +52,13 @@ class Endpoints(BaseSettings):
 
 
 def load_endpoints(settings: StackSettings | None = None) -> Endpoints:
-    """Endpoints from ``ARGUS_*`` variables, each defaulting to the local stack's."""
+    """Endpoints from ``ARGUS_*`` variables, each defaulting to the local stack's.
+
+    Inside Kubernetes there are no defaults: a missing variable is an error, never a silent
+    fall-back to a loopback address.
+    """
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return Endpoints()
     s = settings or StackSettings()
     return Endpoints(
         kafka_bootstrap=s.kafka_bootstrap,

@@ -10,7 +10,6 @@ import typer
 from argus_flink.contracts.schemas import export_schemas
 
 app = typer.Typer(name="schemas", help="Event contract schemas.", no_args_is_help=True)
-schemas_app = app
 
 
 @app.callback()

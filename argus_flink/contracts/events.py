@@ -29,20 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-# --- topics --------------------------------------------------------------------------------
-
-
-class Topic(StrEnum):
-    CODEBASE_INGESTED = "argus.codebase.ingested"
-    CODEBASE_ANALYZED = "argus.codebase.analyzed"
-    TEST_CREATED = "argus.test.created"
-    TEST_EXECUTED = "argus.test.executed"
-    TEST_FAILED = "argus.test.failed"
-    ERROR_REPORTED = "argus.error.reported"
-    HEALING_REQUESTED = "argus.healing.requested"
-    HEALING_COMPLETED = "argus.healing.completed"
-    INSIGHT_GENERATED = "argus.insight.generated"
-    DLQ = "argus.dlq"
+from argus_flink.topics import Topic  # re-exported: the topic names live with their specs
 
 
 # --- field types ---------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from neo4j import GraphDatabase
-
 from argus_flink.stack.service import Health, Service
 
 
@@ -42,6 +40,9 @@ class GraphServer(Service):
         )
 
     def check(self) -> Health:
+        # Imported here: the driver pulls in pandas, two seconds on every CLI start otherwise.
+        from neo4j import GraphDatabase
+
         s = self.settings
         with GraphDatabase.driver(s.bolt_uri, auth=(s.graph_user, s.graph_password),
                                   connection_timeout=3) as driver:
