@@ -111,7 +111,8 @@ def _parts(error_type: str, message: str, stack: str, title: str = "") -> Failur
         message = message or stated
     if not message and title:
         title_type, rest = _split_type(title)
-        message = rest if title_type in ("", error_type) else title
+        # The title repeats the type ("ValueError: …") unless it names another one.
+        message = rest if not error_type or title_type == error_type else title
         error_type = error_type or title_type
     if not (error_type or message or stack):
         return None

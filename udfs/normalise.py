@@ -77,13 +77,13 @@ _DIGIT_BRANCHES: tuple[tuple[str, str], ...] = (
     (DURATION, r"(?<![\w.>]\d)\d*(?:\.\d+)?" + _UNIT + r"(?:\d+(?:\.\d+)?" + _UNIT + r")*"
                r"(?![\w<])"),
     (DURATION, r"(?<![\w.>]\d)\d*(?:\.\d+)? ?(?i:milliseconds?|seconds?|secs?|minutes?|mins?"
-               r"|hours?)\b(?:\(s\))?"),
-    # Hex ids (git shas, session ids, span ids) of eight characters or more.
-    (HEX, r"(?<![0-9A-Za-z>]\d)[0-9a-fA-F]{7,}(?![0-9A-Za-z<])"),
+               r"|hours?)(?:\(s\)|(?![\w<]))"),
     # Numeric ids: four digits or more, or any number suffixed to a name ("order-17",
     # "worker_3"); short free-standing numbers ("status code 500", "[Errno 2]") stay.
     (NUMBER, r"(?<![0-9A-Za-z.>]\d)\d{3,}(?![0-9A-Za-z<])"),
     (NUMBER, r"(?<=[A-Za-z][_-]\d)\d*(?![0-9A-Za-z<])"),
+    # Hex ids (git shas, session ids, span ids) of eight characters or more.
+    (HEX, r"(?<![0-9A-Za-z>]\d)[0-9a-fA-F]{7,}(?![0-9A-Za-z<])"),
 )
 
 # In order: paths and UUIDs hold digits that the digit rule would otherwise cut apart, and
@@ -102,7 +102,10 @@ _RULES: tuple[_Rule, ...] = (
           EMAIL),
     # Java's default toString: "com.acme.User@1b6d3586".
     _rule(("@",), r"@(?<=[\w$]@)[0-9a-fA-F]{4,}(?![0-9A-Za-z<])", "@" + HEX),
-    _rule(("-",), r"[0-9a-fA-F](?<![0-9A-Za-z>][0-9a-fA-F])" + _HEX_UUID_TAIL + r"(?![0-9A-Za-z<])",
+    # "request_id=…", "id=…": whatever follows an id key is an id.
+    _rule(("id=",), r"([Ii](?<![0-9A-Za-z>][Ii])[Dd])=[^\s,;&'\")\]}<]+", r"\1=" + NUMBER),
+    _rule(("-",),
+          r"[0-9a-fA-F](?<![0-9A-Za-z>][0-9a-fA-F])" + _HEX_UUID_TAIL + r"(?![0-9A-Za-z<])",
           UUID),
     _rule((), r"\d(?:" + "|".join(f"({branch})" for _, branch in _DIGIT_BRANCHES) + ")",
           _first_group_placeholder(tuple(placeholder for placeholder, _ in _DIGIT_BRANCHES))),
@@ -114,8 +117,6 @@ _RULES: tuple[_Rule, ...] = (
     _rule(("line", "col", "offset", "position"),
           r"(line|Line|column|Column|col|Col|offset|Offset|position|Position) ?\d+",
           r"\1 " + NUMBER),
-    # "request_id=…", "id=…": whatever follows an id key is an id.
-    _rule(("id=",), r"([Ii](?<![0-9A-Za-z>][Ii])[Dd])=[^\s,;&'\")\]}<]+", r"\1=" + NUMBER),
     # A numeric path segment: "/orders/17".
     _rule(("/",), r"/\d+(?![\w.<])", "/" + NUMBER),
 )
