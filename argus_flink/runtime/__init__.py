@@ -1,0 +1,1 @@
+"""Plumbing shared by the DataStream jobs: environments, Kafka tables, parsing and DLQ routing."""
