@@ -7,6 +7,7 @@ import logging
 import typer
 
 from argus_flink import jobs_cli
+from argus_flink.demo_cli import demo_command
 from argus_flink.contracts import cli as contracts_cli
 from argus_flink.generator.cli import produce_command
 from argus_flink.k8s import cli as k8s_cli
@@ -22,6 +23,7 @@ app = typer.Typer(
 stack_cli.register(app)
 jobs_cli.register(app)
 app.command("produce")(produce_command)
+app.command("demo")(demo_command)
 app.add_typer(sql_cli.app, name="sql")
 app.add_typer(contracts_cli.app, name="schemas")
 app.add_typer(k8s_cli.app, name="k8s")
