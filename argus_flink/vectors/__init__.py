@@ -1,0 +1,1 @@
+"""The failure-pattern vector store: PostgreSQL ``failure_patterns`` with pgvector."""
