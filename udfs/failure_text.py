@@ -33,6 +33,7 @@ __all__ = [
     "fingerprint",
     "normalise",
     "parts_from_error_reported",
+    "parts_from_event",
     "parts_from_test_executed",
     "parts_from_text",
     "sample_message",
@@ -142,6 +143,13 @@ def parts_from_error_reported(event: Mapping[str, Any]) -> FailureParts | None:
         _text(exception.get("stacktrace")),
         title=_text(event.get("title")),
     )
+
+
+def parts_from_event(event: Mapping[str, Any]) -> FailureParts | None:
+    """Either event shape, told apart by ``event_type`` (``error.reported`` or a test event)."""
+    if isinstance(event, Mapping) and event.get("event_type") == "error.reported":
+        return parts_from_error_reported(event)
+    return parts_from_test_executed(event)
 
 
 def parts_from_text(text: str) -> FailureParts | None:

@@ -9,6 +9,7 @@ from udfs.failure_text import (
     failure_text,
     fingerprint,
     parts_from_error_reported,
+    parts_from_event,
     parts_from_test_executed,
     parts_from_text,
     sample_message,
@@ -166,6 +167,17 @@ def test_error_reported_and_test_executed_agree_on_the_same_failure():
                 "exception": {"type": type_, "value": value,
                               "stacktrace": executed["stack_trace"]}}
     assert parts_from_error_reported(reported) == parts_from_test_executed(executed)
+
+
+def test_event_type_selects_the_shape():
+    executed = SAME_FAILURE_VARIANTS["java"][0]
+    type_, value = executed["error_message"].split(": ", 1)
+    reported = {"event_type": "error.reported",
+                "exception": {"type": type_, "value": value,
+                              "stacktrace": executed["stack_trace"]}}
+    assert parts_from_event(reported) == parts_from_error_reported(reported)
+    assert parts_from_event(dict(executed, event_type="test.executed")) == (
+        parts_from_test_executed(executed))
 
 
 def test_error_reported_falls_back_to_the_title():
