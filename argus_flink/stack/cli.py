@@ -66,12 +66,23 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="one JSON object
                           svc["detail"])
         console.print(table)
         if report["jobs"]:
-            jobs = Table("job", "state", "id", title="Flink jobs")
+            jobs = Table("job", "state", "id", "last checkpoint", "last savepoint",
+                         title="Flink jobs")
             for job in report["jobs"]:
-                jobs.add_row(job["name"], job["state"], job["id"])
+                jobs.add_row(job["name"], job["state"], job["id"],
+                             _checkpoint_cell(job.get("last_checkpoint")),
+                             _checkpoint_cell(job.get("last_savepoint")))
             console.print(jobs)
     if not report["healthy"]:
         raise typer.Exit(1)
+
+
+def _checkpoint_cell(checkpoint: dict | None) -> str:
+    """``#12 at 10:04:05 UTC`` plus the path, or a dash when there is none yet."""
+    if not checkpoint:
+        return "-"
+    at = (checkpoint["completed_at"] or "")[11:19]
+    return f"#{checkpoint['id']} at {at} UTC\n{checkpoint['path'] or ''}".rstrip()
 
 
 def logs(

@@ -11,6 +11,7 @@ import httpx
 from argus_flink.flinkconf import dump_flink_conf, render_flink_conf
 from argus_flink.install.flink_home import PYFLINK_DIR
 from argus_flink.settings import StackSettings
+from argus_flink.stack.process import running_pid
 from argus_flink.stack.service import Health, Service
 
 LOG4J_FILES = ("log4j-console.properties", "log4j-cli.properties", "log4j.properties",
@@ -77,11 +78,23 @@ class FlinkCluster(Service):
     def _start(self) -> None:
         write_flink_conf(self.settings)
         bin_dir = self.settings.tools / "flink-home" / "bin"
-        env = flink_env(self.settings)
-        self._spawn([str(bin_dir / "jobmanager.sh"), "start-foreground"], env=env,
-                    pid_name="jobmanager")
-        self._spawn([str(bin_dir / "taskmanager.sh"), "start-foreground"], env=env,
-                    pid_name="taskmanager")
+        self._spawn([str(bin_dir / "jobmanager.sh"), "start-foreground"],
+                    env=flink_env(self.settings), pid_name="jobmanager")
+        self._spawn_taskmanager()
+
+    def _spawn_taskmanager(self) -> None:
+        bin_dir = self.settings.tools / "flink-home" / "bin"
+        self._spawn([str(bin_dir / "taskmanager.sh"), "start-foreground"],
+                    env=flink_env(self.settings), pid_name="taskmanager")
+
+    def start_taskmanager(self) -> bool:
+        """Start the TaskManager alone if it died, keeping the JobManager and its jobs, which
+        then restart from their last checkpoint (``start()`` would restart the cluster whole
+        and lose them). Returns whether one was started; registration is not awaited."""
+        if running_pid(self.pid_dir / "taskmanager.pid") is not None:
+            return False
+        self._spawn_taskmanager()
+        return True
 
     def overview(self) -> dict:
         response = httpx.get(f"{self.url()}/overview", timeout=3)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from argus_flink.ops.job_status import checkpoint_fields
 from argus_flink.settings import StackSettings
 from argus_flink.stack.broker import Broker
 from argus_flink.stack.flink import FlinkCluster
@@ -66,11 +67,17 @@ def running_jobs(settings: StackSettings) -> list[dict]:
         response.raise_for_status()
     except httpx.HTTPError:
         return []
-    return [
+    jobs = [
         {"id": job["jid"], "name": job["name"], "state": job["state"],
          "start_time": job.get("start-time")}
         for job in response.json().get("jobs", [])
     ]
+    for job in jobs:
+        # Only a running job has checkpoints worth showing; the others keep the keys, empty.
+        job.update(checkpoint_fields(settings.flink_rest_url, job["id"])
+                   if job["state"] == "RUNNING" else {"last_checkpoint": None,
+                                                      "last_savepoint": None})
+    return jobs
 
 
 def status(settings: StackSettings) -> dict:
