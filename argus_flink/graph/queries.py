@@ -73,6 +73,19 @@ RETURN f.path AS path
 ORDER BY path
 """
 
+ORGS = """
+MATCH (o:Org)
+RETURN o.id AS org_id
+ORDER BY org_id
+"""
+
+MOST_COVERED_FILES = """
+MATCH (f:File {org_id: $org_id})<-[:COVERS]-(t:Test {org_id: $org_id})
+RETURN f.path AS path, count(t) AS tests
+ORDER BY tests DESC, path
+LIMIT $limit
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class TestImpact:
@@ -166,6 +179,15 @@ class GraphQueries:
         records, _, _ = self._driver.execute_query(cypher, params, database_=self._database,
                                                    routing_="r")
         return [record.data() for record in records]
+
+    def orgs(self) -> list[str]:
+        """Every org in the graph (an operator's view, for picking one to look at)."""
+        return [row["org_id"] for row in self._records(ORGS)]
+
+    def most_covered_files(self, org_id: str, limit: int = 10) -> list[tuple[str, int]]:
+        """The org's files covered by the most tests, with how many."""
+        return [(row["path"], row["tests"])
+                for row in self._records(MOST_COVERED_FILES, org_id=org_id, limit=limit)]
 
     def impact(self, org_id: str, path: str) -> list[TestImpact]:
         """Tests that cover ``path``, riskiest first (highest recent failure rate)."""

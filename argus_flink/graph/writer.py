@@ -22,7 +22,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import SecretStr
-from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 
 from argus_flink.graph.breaker import CircuitBreaker
 from argus_flink.graph.records import GraphUpdate
@@ -124,6 +130,7 @@ class GraphWriter:
         self.policy = policy
         self.breaker = CircuitBreaker(policy.breaker_cooldown_s, policy.breaker_max_cooldown_s,
                                       clock)
+        self._clock = clock
         self._sleep = sleep
         self._driver = driver
         self._last_error = ""
@@ -159,12 +166,15 @@ class GraphWriter:
     def _attempt(self, groups: list[tuple[Statement, list[dict]]]) -> None:
         """Run the batch; retried within the budget while the breaker is closed."""
         if self.breaker.is_probing():
-            retrying = Retrying(stop=stop_after_delay(0), reraise=True)
+            retrying = Retrying(stop=stop_after_attempt(1), reraise=True)
         else:
+            started = self._clock()
             retrying = Retrying(
-                stop=stop_after_delay(self.policy.retry_budget_s),
-                wait=wait_exponential_jitter(initial=self.policy.retry_initial_s,
-                                             max=self.policy.retry_max_wait_s),
+                # Measured on our clock (tenacity's own is not injectable), for the tests.
+                stop=lambda _: self._clock() - started >= self.policy.retry_budget_s,
+                wait=(wait_exponential(multiplier=self.policy.retry_initial_s,
+                                       max=self.policy.retry_max_wait_s)
+                      + wait_random(0, self.policy.retry_initial_s)),
                 retry=retry_if_exception(is_retryable),
                 sleep=self._sleep,
                 reraise=True,

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from argus_flink.generator import Record
 from argus_flink.graph.writer import GraphTarget
 from argus_flink.submit import flink_run
 
+RECORD_TIME = datetime(2026, 11, 21, 10, tzinfo=UTC)  # producers ignore it
 INPUT_TOPICS = (Topic.TEST_EXECUTED.value, Topic.TEST_FAILED.value,
                 Topic.ERROR_REPORTED.value, Topic.CODEBASE_INGESTED.value)
 
@@ -63,9 +65,7 @@ def codebase_ingested(org: str, project: str | None, sha: str, at: str,
 def record(topic: str, document: dict | bytes, org: str | None = None) -> Record:
     value = document if isinstance(document, bytes) else json.dumps(document).encode()
     key_org = org or (document.get("org_id") if isinstance(document, dict) else None)
-    from datetime import UTC, datetime
-
-    return Record(topic, key_org.encode() if key_org else None, value, datetime.now(UTC))
+    return Record(topic, key_org.encode() if key_org else None, value, RECORD_TIME)
 
 
 # --- producing with known offsets ----------------------------------------------------------
