@@ -52,8 +52,9 @@ class S3Location:
 
 
 def s3_client(endpoint: S3Endpoint) -> Any:
-    """A boto3 client for the endpoint; credentials come from the environment."""
-    return boto3.client(
+    """A boto3 client for the endpoint; credentials come from the environment, read now (a
+    session of its own: boto3's default one keeps the first credentials it found)."""
+    return boto3.session.Session().client(
         "s3",
         endpoint_url=endpoint.url,
         # R2 ignores the region but the signature needs one; "auto" is what R2 documents.
@@ -147,5 +148,6 @@ def _explain(exc: Exception, location: S3Location) -> ObjectStoreError:
             "(an R2 API token with Object Read & Write on the bucket)")
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return ObjectStoreError(f"{location}: {error.get('Code')} {error.get('Message', '')}".strip())
+        return ObjectStoreError(
+            f"{location}: {error.get('Code')} {error.get('Message', '')}".strip())
     return ObjectStoreError(f"{location}: {exc}")

@@ -221,7 +221,8 @@ def prune(
                 catalog.delete(entry)
     verb = "would delete" if dry_run else "deleted"
     for entry in plan.delete:
-        console.print(f"{verb} {entry.location} ({entry.job or '?'}, {entry.created_at:%Y-%m-%d %H:%M})")
+        console.print(f"{verb} {entry.location} "
+                      f"({entry.job or '?'}, {entry.created_at:%Y-%m-%d %H:%M})")
     for entry in plan.protected:
         console.print(f"kept {entry.location}: a running job restored from it")
     console.print(f"{verb} {len(plan.delete)}, kept {len(plan.keep) + len(plan.protected)} "
