@@ -7,12 +7,13 @@ import json
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from argus_flink.contracts import Topic
 from argus_flink.generator import Record
@@ -82,31 +83,35 @@ class OffsetLedger:
         self.bootstrap = bootstrap
         self.ends: dict[str, dict[int, int]] = defaultdict(dict)
 
-    def produce(self, records: Iterable[Record]) -> int:
+    def produce(self, records: Iterable[Record]) -> list[tuple[str, int, int]]:
+        """Send ``records``; returns where each landed: (topic, partition, offset)."""
         failures: list[str] = []
+        located: dict[int, tuple[str, int, int]] = {}
 
-        def delivered(error, message) -> None:
+        def delivered(index: int, error, message) -> None:
             if error is not None:
                 failures.append(str(error))
                 return
+            located[index] = (message.topic(), message.partition(), message.offset())
             ends = self.ends[message.topic()]
             ends[message.partition()] = max(ends.get(message.partition(), 0),
                                             message.offset() + 1)
 
         producer = Producer({"bootstrap.servers": self.bootstrap, "enable.idempotence": True,
-                             "linger.ms": 20})
+                             "linger.ms": 20, "message.max.bytes": 4 * 1024 * 1024})
         count = 0
-        for item in records:
+        for index, item in enumerate(records):
             while True:
                 try:
-                    producer.produce(item.topic, item.value, item.key, on_delivery=delivered)
+                    producer.produce(item.topic, item.value, item.key,
+                                     on_delivery=partial(delivered, index))
                     break
                 except BufferError:
                     producer.poll(0.1)
             count += 1
         assert producer.flush(60) == 0
         assert not failures, failures[:3]
-        return count
+        return [located[index] for index in range(count)]
 
     def bounded_args(self, partitions: dict[str, int]) -> list[str]:
         args = []
@@ -123,6 +128,28 @@ def partition_counts(bootstrap: str) -> dict[str, int]:
 
     metadata = admin_client(bootstrap).list_topics(timeout=10)
     return {topic: len(metadata.topics[topic].partitions) for topic in INPUT_TOPICS}
+
+
+def read_until(bootstrap: str, topic: str, done: Callable[[list[Any]], bool],
+               timeout: float = 120) -> list[Any]:
+    """Every message of ``topic`` from the start, read until ``done(messages)`` or timeout.
+
+    Reading until an expected content arrives, rather than until the topic looks idle: on a
+    loaded machine the local broker can pause longer than any idle guess.
+    """
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "argus-graph-tests",
+                         "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        messages: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not done(messages):
+            messages += [m for m in consumer.consume(num_messages=10_000, timeout=0.5)
+                         if not m.error()]
+        return messages
+    finally:
+        consumer.close()
 
 
 # --- running the job -----------------------------------------------------------------------
