@@ -26,3 +26,7 @@ status:
 lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 \
 		--generate-hashes -o requirements.lock
+
+# test-metrics throughput vs a raw read and a Python consumer, on a stack of its own.
+bench-test-metrics: setup
+	$(VENV)/bin/python -m bench.test_metrics

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -46,15 +45,16 @@ def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
 
 
 def prefill(bootstrap: str, topic: str, partitions: int, values) -> Prefill:
-    """Produce every value to ``topic``; the partition is the key's CRC, as a keyed producer
-    would choose, but computed here so the end offsets are simply the counts."""
+    """Produce every value to ``topic``, round-robin over the partitions so that each source
+    subtask gets the same share; the end offsets are then simply the counts per partition.
+    (The generator bounds disorder over the whole stream, so it holds in every partition.)"""
     create_topic(bootstrap, topic, partitions)
     producer = Producer(producer_config(bootstrap, {"linger.ms": 50}))
     counts = [0] * partitions
     total_bytes = 0
     started = time.monotonic()
-    for key, value in values:
-        partition = zlib.crc32(key or b"") % partitions
+    for index, (key, value) in enumerate(values):
+        partition = index % partitions
         while True:
             try:
                 producer.produce(topic, value, key, partition=partition)

@@ -1,0 +1,92 @@
+"""`make bench-test-metrics`: the test-metrics job against a raw read and a Python consumer.
+
+Runs on a stack of its own (`.argus/bench-stack`, every port 300 above the test stack's), so
+it never touches a developer's stack or a test run. Writes bench/results/test_metrics.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import uuid
+
+from rich.console import Console
+
+from argus_flink.settings import PROJECT_ROOT
+
+OFFSET = 300
+BENCH_ENV = {
+    "ARGUS_HOME": str(PROJECT_ROOT / ".argus" / "bench-stack"),
+    "ARGUS_KAFKA_PORT": str(29092 + OFFSET),
+    "ARGUS_POSTGRES_PORT": str(25432 + OFFSET),
+    "ARGUS_BOLT_PORT": str(27687 + OFFSET),
+    "ARGUS_GRAPH_HTTP_PORT": str(22480 + OFFSET),
+    "ARGUS_FLINK_REST_PORT": str(28081 + OFFSET),
+    "ARGUS_FLINK_RPC_PORT": str(26123 + OFFSET),
+    "ARGUS_PROMETHEUS_PORTS": f"{29249 + OFFSET}-{29259 + OFFSET}",
+}
+GOALS = {"vs_python": 5.0, "vs_raw": 0.5}
+RESULT = PROJECT_ROOT / "bench" / "results" / "test_metrics.md"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench-test-metrics", description=__doc__)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--partitions", type=int, default=2,
+                        help="also the job's parallelism: one partition per source subtask")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep-stack", action="store_true", help="leave the stack running")
+    args = parser.parse_args(argv)
+    os.environ.update(BENCH_ENV)
+
+    # Imported after the environment is set: settings read ARGUS_* once.
+    from argus_flink.install import ensure_installed
+    from argus_flink.settings import StackSettings
+    from argus_flink.stack import stack as local_stack
+    from bench.test_metrics import baselines, flink, report, workload
+
+    console = Console()
+    settings = StackSettings()
+    ensure_installed(settings.tools)
+    console.print(f"starting the benchmark stack in {settings.home}")
+    local_stack.up(settings)
+    try:
+        topic = f"bench.test_metrics.{uuid.uuid4().hex[:8]}"
+        console.print(f"prefilling {topic} with {args.events:,} events")
+        values = workload.test_executed_values(args.events, args.seed, scale=25,
+                                               bad_fraction=0.001, duplicate_fraction=0.01)
+        prefill = workload.prefill(settings.kafka_bootstrap, topic, args.partitions, values)
+        for output in (f"{topic}.insights", f"{topic}.dlq"):
+            workload.create_topic(settings.kafka_bootstrap, output, 3)
+        console.print(f"  {prefill.records:,} records in {prefill.produce_seconds:,.0f} s")
+
+        raw = baselines.raw_read(settings.kafka_bootstrap, topic, args.partitions, prefill.records)
+        console.print(f"raw read: {raw.rate:,.0f} events/s")
+        python, windows = baselines.python_windows(settings.kafka_bootstrap, topic,
+                                                   args.partitions, prefill.records)
+        console.print(f"Python consumer: {python.rate:,.0f} events/s, {python.windows:,} windows")
+
+        load = os.getloadavg()
+        offsets = ",".join(f"{p}:{o}" for p, o in raw.end_offsets)
+        job_args = ["--input-topic", topic, "--insight-topic", f"{topic}.insights",
+                    "--dlq-topic", f"{topic}.dlq", "--bounded-offsets", offsets,
+                    "--parallelism", str(args.partitions), "--job-name", "test-metrics-bench",
+                    "--transactional-id-prefix", f"bench-{topic}"]
+        orgs = sorted({org for org, _, _ in windows})
+        started = time.monotonic()
+        run = flink.run_job(settings, job_args, records=prefill.records,
+                            windows=len(windows), orgs=orgs)
+        console.print(f"Flink job: {run.rate:,.0f} events/s "
+                      f"({time.monotonic() - started:,.0f} s with submission)")
+        text = report.render(prefill=prefill, raw=raw, python=python, flink=run, goals=GOALS,
+                             parallelism=args.partitions, load=load)
+        console.print(f"wrote {report.write(text, RESULT)}")
+        console.print(text)
+    finally:
+        if not args.keep_stack:
+            local_stack.down(settings)
+
+
+if __name__ == "__main__":
+    main()

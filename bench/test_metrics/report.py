@@ -1,0 +1,81 @@
+"""The benchmark's result as a Markdown table in bench/results/test_metrics.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def _mib(n: float) -> str:
+    return f"{n / 1048576:,.0f} MiB"
+
+
+def render(*, prefill, raw, python, flink, goals: dict[str, float], parallelism: int,
+           load: tuple[float, float, float]) -> str:
+    vs_python = flink.rate / python.rate
+    vs_raw = flink.rate / raw.rate
+    summary = flink.checkpoints.get("summary", {})
+    duration = summary.get("end_to_end_duration", {})
+    size = summary.get("checkpointed_size", summary.get("state_size", {}))
+    counts = flink.checkpoints.get("counts", {})
+    lines = [
+        "# test-metrics benchmark",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
+        f"load average before the run {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        "(the machine is shared: absolute rates move with it, ratios less so).",
+        "",
+        f"Input: {prefill.records:,} `test.executed` events from the seeded generator "
+        f"({_mib(prefill.bytes)}, {prefill.bytes / prefill.records:,.0f} B/event on average, "
+        f"about 1% re-deliveries and 0.1% bad records) in {prefill.partitions} partitions. "
+        f"The job ran with parallelism {parallelism}; {flink.windows:,} windows.",
+        "",
+        "| what | events/s | vs Python consumer | vs raw read |",
+        "|---|---:|---:|---:|",
+        f"| raw read (confluent-kafka, consume and discard) | {raw.rate:,.0f} | "
+        f"{raw.rate / python.rate:.1f}x | 1.00 |",
+        f"| Python consumer computing the same windows | {python.rate:,.0f} | 1.0x | "
+        f"{python.rate / raw.rate:.2f} |",
+        f"| **Flink job (running -> last window in PostgreSQL)** | **{flink.rate:,.0f}** | "
+        f"**{vs_python:.1f}x** | **{vs_raw:.2f}** |",
+        "",
+        f"Goals: >= {goals['vs_python']:.0f}x the Python consumer: "
+        f"**{'met' if vs_python >= goals['vs_python'] else 'not met'}**; "
+        f">= {goals['vs_raw']:.0%} of the raw read rate: "
+        f"**{'met' if vs_raw >= goals['vs_raw'] else 'not met'}**.",
+        "",
+        "| job detail | value |",
+        "|---|---|",
+        f"| wall time, running -> all windows written | {flink.seconds:,.1f} s |",
+        f"| windows (Flink / Python) | {flink.windows:,} / {python.windows:,} |",
+        f"| checkpoints completed / failed | {counts.get('completed', 0)} / "
+        f"{counts.get('failed', 0)} |",
+        f"| checkpoint duration min / avg / max | {duration.get('min', 0):,} / "
+        f"{duration.get('avg', 0):,} / {duration.get('max', 0):,} ms |",
+        f"| checkpointed size max | {_mib(size.get('max', 0))} |",
+        f"| TaskManager peak RSS (VmHWM) | {_mib(flink.peak_rss_bytes)} |",
+        "",
+        "Where the source task spent its time (top frames of its thread in jstack samples):",
+        "",
+        "| frame | samples |",
+        "|---|---:|",
+        *[f"| `{frame}` | {count} |" for frame, count in flink.hot_frames],
+        "",
+        "Busy time per task at the end of the run:",
+        "",
+        "| task | records in | records out | duration |",
+        "|---|---:|---:|---:|",
+        *[f"| {v['name'][:90]} | {v['metrics']['read-records']:,} | "
+          f"{v['metrics']['write-records']:,} | {v['duration'] / 1000:,.0f} s |"
+          for v in flink.vertices],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write(text: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
