@@ -24,9 +24,9 @@ from graph.support import (
     partition_counts,
     read_until,
     record,
-    test_executed,
     wait_for_job,
 )
+from graph.support import test_executed as executed
 from udfs.embedding import Embedder
 from udfs.failure_text import parts_from_event, signature
 
@@ -59,24 +59,24 @@ def millis(clock: str) -> datetime:
 def events() -> dict[str, dict]:
     return {
         # F1 twice (different selector and lines normalise away), a1 also on test.failed
-        "a1": test_executed(ORG_A, "web", "t-checkout", "r1", "failed", at("10:00:00"),
+        "a1": executed(ORG_A, "web", "t-checkout", "r1", "failed", at("10:00:00"),
                             error_message=VISIBLE.format(selector="#checkout-button"),
                             stack_trace=STACK.format(line=12, line2=40)),
-        "a2": test_executed(ORG_A, "web", "t-checkout", "r2", "failed", at("10:05:00"),
+        "a2": executed(ORG_A, "web", "t-checkout", "r2", "failed", at("10:05:00"),
                             error_message=VISIBLE.format(selector="#pay-button"),
                             stack_trace=STACK.format(line=14, line2=41)),
         # F2: related to F1 but a different failure (enabled, not visible)
-        "a3": test_executed(ORG_A, "mobile", "t-pay", "r3", "error", at("10:02:00"),
+        "a3": executed(ORG_A, "mobile", "t-pay", "r3", "error", at("10:02:00"),
                             error_message=ENABLED.format(selector="#pay-button"),
                             stack_trace=STACK.format(line=20, line2=50)),
         # F3: unrelated
         "a4": error_reported(ORG_A, "api", at("10:03:00"), error_type="UniqueViolation",
                              value=UNIQUE, related_test_ids=[], affected_files=[]),
         # not failures
-        "a5": test_executed(ORG_A, "web", "t-checkout", "r4", "passed", at("10:06:00")),
-        "a6": test_executed(ORG_A, "web", "t-other", "r4", "skipped", at("10:06:00")),
+        "a5": executed(ORG_A, "web", "t-checkout", "r4", "passed", at("10:06:00")),
+        "a6": executed(ORG_A, "web", "t-other", "r4", "skipped", at("10:06:00")),
         # org B: the very failure of a1, stored apart and never matched with org A
-        "b1": test_executed(ORG_B, "web", "t-checkout", "r1", "failed", at("10:01:00"),
+        "b1": executed(ORG_B, "web", "t-checkout", "r1", "failed", at("10:01:00"),
                             error_message=VISIBLE.format(selector="#checkout-button"),
                             stack_trace=STACK.format(line=12, line2=40)),
     }
