@@ -24,7 +24,7 @@ from argus_flink.ops.catalog_s3 import S3Location, S3SavepointCatalog, s3_client
 from argus_flink.ops.errors import ObjectStoreError
 from argus_flink.ops.s3_endpoint import resolve_endpoint
 from argus_flink.stack.process import port_is_free
-from tests.ops.fake_flink import JOB_ID, FakeFlink, checkpoints, overview
+from ops.fake_flink import JOB_ID, FakeFlink, checkpoints, overview
 
 BUCKET = "argus-flink-prod"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret",

@@ -9,8 +9,8 @@ import pytest
 from argus_flink.ops.catalog_local import LocalSavepointCatalog
 from argus_flink.ops.errors import IncompatibleSavepointError, NoSavepointError, OpsError
 from argus_flink.ops.replay import explain_restore_failure, resolve_savepoint, wait_until_running
-from tests.ops.fake_flink import JOB_ID, FakeFlink
-from tests.ops.test_metadata import metadata
+from ops.fake_flink import JOB_ID, FakeFlink
+from ops.test_metadata import metadata
 
 OPERATOR = "046170e75662167a096270edeabee506"
 # As Flink 2.0.2 words it (captured from the local cluster).
@@ -108,7 +108,7 @@ def test_a_restore_that_keeps_failing_on_state_types_is_cancelled_and_explained(
 def test_replay_refuses_to_start_a_second_copy(tmp_path, savepoints):
     from argus_flink.ops.replay import replay
     from argus_flink.settings import StackSettings
-    from tests.ops.fake_flink import overview
+    from ops.fake_flink import overview
 
     fake = FakeFlink().on("GET", "/jobs/overview", overview((JOB_ID, "test-metrics", "RUNNING")))
     with pytest.raises(OpsError, match=r"already running as job .*argus-flink stop test-metrics"):

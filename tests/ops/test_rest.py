@@ -9,7 +9,7 @@ import pytest
 
 from argus_flink.ops.errors import ClusterDownError, FlinkRestError
 from argus_flink.ops.rest import FlinkRest
-from tests.ops.fake_flink import (
+from ops.fake_flink import (
     JOB_ID,
     SAVEPOINT,
     FakeFlink,

@@ -7,7 +7,7 @@ import pytest
 from argus_flink.catalog import UnknownJobError
 from argus_flink.ops.errors import JobNotRunningError, SavepointFailedError
 from argus_flink.ops.savepoints import stop_with_savepoint, take_savepoint, wait_for_savepoint
-from tests.ops.fake_flink import JOB_ID, SAVEPOINT, FakeFlink, overview
+from ops.fake_flink import JOB_ID, SAVEPOINT, FakeFlink, overview
 
 CONFIG = [{"key": "execution.checkpointing.savepoint-dir",
            "value": "file:///tmp/argus/savepoints"}]

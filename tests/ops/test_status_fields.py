@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argus_flink.settings import StackSettings
 from argus_flink.stack.stack import running_jobs
-from tests.ops.fake_flink import JOB_ID, FakeFlink, checkpoint_entry, checkpoints, overview
+from ops.fake_flink import JOB_ID, FakeFlink, checkpoint_entry, checkpoints, overview
 
 FINISHED = "f" * 32
 
