@@ -11,9 +11,9 @@ CREATE VIEW test_executed_json AS
 SELECT r.*, j.contract_fields
 FROM argus_test_executed AS r
 CROSS JOIN UNNEST(ARRAY[ROW(
-    JSON_QUERY(r.record_value, '$[''event_id'', ''event_type'', ''org_id'', ''project_id'',
-        ''source'', ''test_id'', ''run_id'', ''status'', ''duration_ms'', ''is_flaky'',
-        ''flaky_confidence'']')
+    JSON_QUERY(r.record_value, '$[''event_id'', ''event_type'', ''timestamp'', ''org_id'',
+        ''project_id'', ''source'', ''test_id'', ''run_id'', ''status'', ''duration_ms'',
+        ''is_flaky'', ''flaky_confidence'']')
 )]) AS j(contract_fields);
 
 -- Step 2: each field as a one-element JSON array: ["abc"], [12], [true], [{...}], or NULL
@@ -25,6 +25,7 @@ FROM test_executed_json AS j
 CROSS JOIN UNNEST(ARRAY[ROW(
     JSON_QUERY(j.contract_fields, '$.event_id'         WITH WRAPPER),
     JSON_QUERY(j.contract_fields, '$.event_type'       WITH WRAPPER),
+    JSON_QUERY(j.contract_fields, '$.timestamp'        WITH WRAPPER),
     JSON_QUERY(j.contract_fields, '$.org_id'           WITH WRAPPER),
     JSON_QUERY(j.contract_fields, '$.project_id'       WITH WRAPPER),
     JSON_QUERY(j.contract_fields, '$.source'           WITH WRAPPER),
@@ -35,5 +36,6 @@ CROSS JOIN UNNEST(ARRAY[ROW(
     JSON_QUERY(j.contract_fields, '$.is_flaky'         WITH WRAPPER),
     JSON_QUERY(j.contract_fields, '$.flaky_confidence' WITH WRAPPER)
 )]) AS f(
-    event_id_json, event_type_json, org_id_json, project_id_json, source_json, test_id_json,
-    run_id_json, status_json, duration_ms_json, is_flaky_json, flaky_confidence_json);
+    event_id_json, event_type_json, timestamp_json, org_id_json, project_id_json, source_json,
+    test_id_json, run_id_json, status_json, duration_ms_json, is_flaky_json,
+    flaky_confidence_json);

@@ -30,6 +30,10 @@ CROSS JOIN UNNEST(ARRAY[ROW(
     CASE WHEN f.source_json     LIKE '["%' THEN JSON_VALUE(f.source_json,     '$[0]') END,
     CASE WHEN f.test_id_json    LIKE '["%' THEN JSON_VALUE(f.test_id_json,    '$[0]') END,
     CASE WHEN f.run_id_json     LIKE '["%' THEN JSON_VALUE(f.run_id_json,     '$[0]') END,
+    -- TO_TIMESTAMP_LTZ also reads other layouts (such as a space for the T): the contract
+    -- allows only RFC 3339 in UTC.
+    COALESCE(REGEXP(f.timestamp_json, '^\["[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}'
+                                      || '(\.[0-9]{3}|\.[0-9]{6}|\.[0-9]{9})?Z"\]$'), FALSE),
     CASE f.status_json
         WHEN '["passed"]'  THEN 'passed'
         WHEN '["failed"]'  THEN 'failed'
@@ -47,4 +51,4 @@ CROSS JOIN UNNEST(ARRAY[ROW(
         '^\[(-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)\]$', 1) AS DOUBLE)
 )]) AS t(
     is_oversized, event_id, event_type, org_id, project_id, `source`, test_id, run_id,
-    `status`, duration_ms, is_flaky, flaky_confidence);
+    is_rfc3339_utc, `status`, duration_ms, is_flaky, flaky_confidence);

@@ -27,7 +27,7 @@ SELECT
             THEN 'schema_violation: event_id must be a non-empty string'
         WHEN event_type IS NULL OR event_type = ''
             THEN 'schema_violation: event_type must be a non-empty string'
-        WHEN event_time IS NULL
+        WHEN event_time IS NULL OR NOT is_rfc3339_utc
             THEN 'schema_violation: timestamp must be an RFC 3339 UTC string such as 2026-11-21T10:00:00.123Z'
         WHEN `source` IS NULL OR `source` = ''
             THEN 'schema_violation: source must be a non-empty string'

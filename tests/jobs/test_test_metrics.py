@@ -27,7 +27,7 @@ from argus_flink.kafka_io import read_topic
 from argus_flink.stack.broker import admin_client
 from argus_flink.topics import MAX_MESSAGE_BYTES
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
 DAY = "2026-11-21"
 WINDOW = timedelta(minutes=5)
@@ -480,3 +480,31 @@ def test_an_idle_partition_does_not_hold_windows_back(stack, tmp_path):
         assert_metrics_equal(metrics_rows(stack.postgres_dsn, [org]), expected)
     finally:
         httpx.patch(f"{stack.flink_rest_url}/jobs/{job_id}?mode=cancel", timeout=10)
+
+
+# --- the SQL renders and the planner accepts it --------------------------------------------
+
+
+def test_sql_validate_accepts_the_job(stack):
+    out = argus_flink("sql", "validate", "test-metrics", timeout=300)
+    assert "the planner accepts them" in out
+
+
+def test_sql_validate_names_the_source_file_and_line_of_an_error(stack, tmp_path):
+    from argus_flink.sql.render import SQL_DIR
+
+    copy = tmp_path / "test_metrics"
+    copy.mkdir()
+    for path in sorted((SQL_DIR / "test_metrics").glob("*.sql")):
+        copy.joinpath(path.name).write_text(path.read_text())
+    windows = copy / "06_windows.sql"
+    lines = windows.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if "AS skipped," in line)
+    lines[number - 1] = lines[number - 1].replace("`status`", "`state`")
+    windows.write_text("\n".join(lines) + "\n")
+    out = subprocess.run([sys.executable, "-m", "argus_flink", "sql", "validate",
+                          "test-metrics", "--sql-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1
+    assert f"{windows}:{number}:" in out.stderr.replace("\n", "")
+    assert "state" in out.stderr
