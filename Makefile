@@ -30,3 +30,9 @@ lock:
 # test-metrics throughput vs a raw read and a Python consumer, on a stack of its own.
 bench-test-metrics: setup
 	$(VENV)/bin/python -m bench.test_metrics
+
+# Knowledge graph: events/s batched vs per-event, and impact-query p99 on 100k tests, on a
+# private graph server; writes bench/results/knowledge_graph.md.
+.PHONY: bench-knowledge-graph
+bench-knowledge-graph: setup
+	$(VENV)/bin/python bench/knowledge_graph/bench.py

@@ -12,7 +12,7 @@ The parse step is the shared runtime's (``make_parse_records``); its event-time 
 and late-event split are left out on purpose: the graph has no windows, so an event that
 arrives late is still a true fact and belongs in the graph, not in the DLQ.
 
-``build_knowledge_graph(env, t_env, config)`` wires it; ``main()`` parses the config and
+``build_knowledge_graph(t_env, config)`` wires it; ``main()`` parses the config and
 runs it. ``argus-flink submit knowledge-graph [options]`` runs ``main()`` on the cluster.
 """
 
@@ -55,8 +55,8 @@ class KnowledgeGraphConfig(StreamJobConfig):
     dedupe_ttl_s: float = Field(30 * 24 * 3600.0, gt=0)
 
 
-def build_knowledge_graph(env, t_env, config: KnowledgeGraphConfig):
-    """Wire the job into ``env``/``t_env``; returns the statement set holding its DLQ sink."""
+def build_knowledge_graph(t_env, config: KnowledgeGraphConfig):
+    """Wire the job into ``t_env``; returns the statement set holding its DLQ sink."""
     from pyflink.common import Types
 
     from argus_flink.graph.events import graph_event_row
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         log.warning("graph schema not applied (%s); the writer retries the graph, run "
                     "`argus-flink graph schema` once it answers", exc)
     env, t_env = create_environments(config)
-    statement_set = build_knowledge_graph(env, t_env, config)
+    statement_set = build_knowledge_graph(t_env, config)
     statement_set.attach_as_datastream()
     env.execute(config.job_name)
 

@@ -122,3 +122,32 @@ def test_cypher_in_event_fields_is_stored_as_data(graph, queries):
     # and nothing else was touched: org a is still exactly as expected
     assert counts(snapshot(graph.driver, graph.target.database, [ORGS.a])) == (
         scenario.expected_counts())
+
+
+def test_graph_cli_answers_in_json_and_as_tables(graph):
+    from typer.testing import CliRunner
+
+    from argus_flink.graph.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["impact", "--org", ORGS.a, "--file", "app/cart.py", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [t["test_id"] for t in json.loads(result.output)] == ["t-remove", "t-add"]
+    result = runner.invoke(app, ["blast-radius", "--org", ORGS.a, "--commit", "c1", "--json"])
+    assert json.loads(result.output)["changed"][0]["path"] == "app/cart.py"
+    fingerprint = scenario.fingerprints(ORGS)["key_error"]
+    result = runner.invoke(app, ["error", "--org", ORGS.a, "--fingerprint", fingerprint,
+                                 "--json"])
+    assert json.loads(result.output)["files"] == ["app/cart.py"]
+    result = runner.invoke(app, ["impact", "--org", ORGS.b, "--file", "app/cart.py"])
+    assert result.exit_code == 0 and "no test of org" in result.output
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0 and "commit_key" in result.output
+
+
+def test_the_demo_report_shows_one_impact_table(queries):
+    from argus_flink.reports.graph import impact_report
+
+    table = impact_report(queries, org_id=ORGS.a)
+    assert table is not None and table.row_count == 3  # tests/test_cart.py: 3 tests
+    assert "tests/test_cart.py" in str(table.title)
