@@ -6,7 +6,8 @@
                                                                           + DLQ side output
 
 Keying by org gives each org exactly one writer, so two concurrent transactions never MERGE
-the same node (which could create it twice on a server without an enforced constraint).
+the same node (the loser would fail on the uniqueness constraint, or, on a server without
+one, create the node twice).
 
 Why the writer keeps its batch in keyed ListState rather than in a Python list: PyFlink gives
 Python functions no hook before a checkpoint barrier (the operator only finishes its bundle

@@ -3,16 +3,19 @@
 Every label is unique on ``(org_id, <key>)``. The uniqueness constraint also gives the index
 that every MERGE and query looks nodes up by.
 
-Neo4j and the local ArcadeDB differ here:
+Where Neo4j and the local ArcadeDB differ, and where they agree:
 - Neo4j 5 has composite *property uniqueness* constraints in Community and Aura; *node key*
   constraints (``IS NODE KEY``) and existence constraints are Enterprise-only, so neither
   is used.
 - ArcadeDB 26.10 accepts the same ``CREATE CONSTRAINT … IF NOT EXISTS … IS UNIQUE`` and
-  ``CREATE INDEX … IF NOT EXISTS`` statements over Bolt and creates the vertex type on the
-  way. It enforces uniqueness per bucket only (ArcadeData/arcadedb#2345), so the job's
-  keying by org, which gives each org one writer, is what guarantees single nodes there.
-- ArcadeDB lists them with ``SHOW CONSTRAINTS``/``SHOW INDEXES`` like Neo4j; neither
-  vendor's procedures (``db.*``, ``apoc.*``) are used.
+  ``CREATE INDEX … IF NOT EXISTS`` statements over Bolt, creates the vertex type on the way,
+  and backs each with an LSM index that rejects a duplicate key.
+- Both list them with ``SHOW CONSTRAINTS`` / ``SHOW INDEXES``; neither vendor's procedures
+  (``db.*``, ``apoc.*``) are used.
+- Either server would reject the second of two concurrent MERGEs that both create one node;
+  the job avoids that failed transaction altogether by keying its writer by org.
+- Not schema but worth knowing: ArcadeDB checks a relationship MERGE from the first node of
+  the pattern, so the statements start from the low-degree end (see ``statements.py``).
 """
 
 from __future__ import annotations
