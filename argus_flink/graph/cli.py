@@ -41,11 +41,13 @@ def _print_json(value: Any) -> None:
 @app.command()
 def impact(org: Org,
            file: Annotated[str, typer.Option("--file", help="a file path, as in the repo")],
+           limit: Annotated[int, typer.Option("--limit", min=1,
+                                              help="show the riskiest N tests")] = 50,
            as_json: AsJson = False) -> None:
     """Tests that cover FILE, with their recent failure rates (riskiest first)."""
     from argus_flink.reports.graph import impact_table
 
-    tests = _run(lambda queries: queries.impact(org, file))
+    tests = _run(lambda queries: queries.impact(org, file, limit=limit))
     if as_json:
         _print_json(tests)
     elif not tests:

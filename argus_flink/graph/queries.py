@@ -23,6 +23,12 @@ RETURN t.id AS test_id, t.name AS name, t.project_id AS project_id, t.file_path 
        t.last_run_at AS last_run_at
 """
 
+# The riskiest first, on the server, so only ``$limit`` rows travel; a test without a rate
+# (never run, or only skipped) sorts last.
+IMPACT_TOP = IMPACT + """ORDER BY coalesce(recent_failure_rate, -1.0) DESC, test_id
+LIMIT $limit
+"""
+
 COMMIT = """
 MATCH (c:Commit {org_id: $org_id, sha: $sha})
 RETURN c.project_id AS project_id, c.branch AS branch, c.at AS at, c.repo_url AS repo_url,
@@ -189,10 +195,14 @@ class GraphQueries:
         return [(row["path"], row["tests"])
                 for row in self._records(MOST_COVERED_FILES, org_id=org_id, limit=limit)]
 
-    def impact(self, org_id: str, path: str) -> list[TestImpact]:
-        """Tests that cover ``path``, riskiest first (highest recent failure rate)."""
-        tests = [TestImpact(**row) for row in self._records(IMPACT, org_id=org_id, path=path)]
-        return sorted(tests, key=_riskiest_first)
+    def impact(self, org_id: str, path: str, limit: int | None = None) -> list[TestImpact]:
+        """Tests that cover ``path``, riskiest first (highest recent failure rate); the
+        first ``limit`` of them when given."""
+        if limit is None:
+            rows = self._records(IMPACT, org_id=org_id, path=path)
+        else:
+            rows = self._records(IMPACT_TOP, org_id=org_id, path=path, limit=limit)
+        return sorted((TestImpact(**row) for row in rows), key=_riskiest_first)
 
     def blast_radius(self, org_id: str, sha: str) -> BlastRadius:
         """Files a commit changed, tests covering them, and tests that failed on it."""

@@ -93,7 +93,7 @@ def impact_report(queries: GraphQueries, org_id: str | None = None, path: str | 
         if not files:
             return None
         path = files[0][0]
-    table = impact_table(org_id, path, queries.impact(org_id, path))
+    table = impact_table(org_id, path, queries.impact(org_id, path, limit=20))
     if console is not None:
         console.print(table)
     return table

@@ -70,6 +70,8 @@ def test_impact_lists_covering_tests_riskiest_first(queries):
             ] == [("t-remove", 1.0), ("t-add", pytest.approx(1 / 3))]
     assert [t.test_id for t in queries.impact(ORGS.a, "tests/test_cart.py")] == [
         "t-remove", "t-add", "t-skip"]
+    assert [t.test_id for t in queries.impact(ORGS.a, "tests/test_cart.py", limit=2)] == [
+        "t-remove", "t-add"]
 
 
 def test_blast_radius_of_a_commit(queries):
