@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="also the job's parallelism: one partition per source subtask")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep-stack", action="store_true", help="leave the stack running")
+    parser.add_argument("--topic", help="reuse a topic prefilled by an earlier run (with "
+                                        "--keep-stack) instead of producing a new one")
     args = parser.parse_args(argv)
     os.environ.update(BENCH_ENV)
 
@@ -52,32 +54,38 @@ def main(argv: list[str] | None = None) -> None:
     console.print(f"starting the benchmark stack in {settings.home}")
     local_stack.up(settings)
     try:
-        topic = f"bench.test_metrics.{uuid.uuid4().hex[:8]}"
-        console.print(f"prefilling {topic} with {args.events:,} events")
-        values = workload.test_executed_values(args.events, args.seed, scale=25,
-                                               bad_fraction=0.001, duplicate_fraction=0.01)
-        prefill = workload.prefill(settings.kafka_bootstrap, topic, args.partitions, values)
-        for output in (f"{topic}.insights", f"{topic}.dlq"):
+        topic = args.topic or f"bench.test_metrics.{uuid.uuid4().hex[:8]}"
+        if not args.topic:
+            console.print(f"prefilling {topic} with {args.events:,} events")
+            values = workload.test_executed_values(args.events, args.seed, scale=25,
+                                                   bad_fraction=0.001, duplicate_fraction=0.01)
+            filled = workload.prefill(settings.kafka_bootstrap, topic, args.partitions, values)
+            console.print(f"  {filled.records:,} records in {filled.produce_seconds:,.0f} s")
+        run_id = uuid.uuid4().hex[:6]
+        outputs = [f"{topic}.{run_id}.insights", f"{topic}.{run_id}.dlq"]
+        for output in outputs:
             workload.create_topic(settings.kafka_bootstrap, output, 3)
-        console.print(f"  {prefill.records:,} records in {prefill.produce_seconds:,.0f} s")
 
-        raw = baselines.raw_read(settings.kafka_bootstrap, topic, args.partitions, prefill.records)
-        console.print(f"raw read: {raw.rate:,.0f} events/s")
+        raw = baselines.raw_read(settings.kafka_bootstrap, topic, args.partitions, args.events)
+        prefill = workload.Prefill(topic, args.partitions, raw.records, raw.bytes,
+                                   raw.end_offsets, 0.0)
+        console.print(f"raw read: {raw.rate:,.0f} events/s, {raw.cpu_rate:,.0f} per CPU-s")
         python, windows = baselines.python_windows(settings.kafka_bootstrap, topic,
                                                    args.partitions, prefill.records)
-        console.print(f"Python consumer: {python.rate:,.0f} events/s, {python.windows:,} windows")
+        console.print(f"Python consumer: {python.rate:,.0f} events/s, "
+                      f"{python.cpu_rate:,.0f} per CPU-s, {python.windows:,} windows")
 
         load = os.getloadavg()
         offsets = ",".join(f"{p}:{o}" for p, o in raw.end_offsets)
-        job_args = ["--input-topic", topic, "--insight-topic", f"{topic}.insights",
-                    "--dlq-topic", f"{topic}.dlq", "--bounded-offsets", offsets,
+        job_args = ["--input-topic", topic, "--insight-topic", outputs[0],
+                    "--dlq-topic", outputs[1], "--bounded-offsets", offsets,
                     "--parallelism", str(args.partitions), "--job-name", "test-metrics-bench",
-                    "--transactional-id-prefix", f"bench-{topic}"]
+                    "--transactional-id-prefix", f"bench-{uuid.uuid4().hex[:8]}"]
         orgs = sorted({org for org, _, _ in windows})
         started = time.monotonic()
         run = flink.run_job(settings, job_args, records=prefill.records,
                             windows=len(windows), orgs=orgs)
-        console.print(f"Flink job: {run.rate:,.0f} events/s "
+        console.print(f"Flink job: {run.rate:,.0f} events/s, {run.cpu_rate:,.0f} per CPU-s "
                       f"({time.monotonic() - started:,.0f} s with submission)")
         text = report.render(prefill=prefill, raw=raw, python=python, flink=run, goals=GOALS,
                              parallelism=args.partitions, load=load)

@@ -29,13 +29,19 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6}|\
 class Measured:
     records: int
     seconds: float
+    cpu_seconds: float  # CPU time of the process (every thread), the fair measure on a busy box
     end_offsets: tuple[tuple[int, int], ...] = ()
+    bytes: int = 0
     windows: int = 0
     rejected: int = 0
 
     @property
     def rate(self) -> float:
         return self.records / self.seconds
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.records / self.cpu_seconds
 
 
 def _batches(bootstrap: str, topic: str, partitions: int, records: int,
@@ -59,13 +65,15 @@ def raw_read(bootstrap: str, topic: str, partitions: int, records: int,
              timeout: float = 1800) -> Measured:
     """Consume every record and discard it; also learns each partition's end offset."""
     ends = [0] * partitions
-    started = time.monotonic()
-    count = 0
+    started, cpu = time.monotonic(), time.process_time()
+    count = size = 0
     for batch in _batches(bootstrap, topic, partitions, records, timeout):
         count += len(batch)
         for message in batch:
             ends[message.partition()] = max(ends[message.partition()], message.offset() + 1)
-    return Measured(count, time.monotonic() - started, tuple(enumerate(ends)))
+            size += len(message.value() or b"")
+    return Measured(count, time.monotonic() - started, time.process_time() - cpu,
+                    tuple(enumerate(ends)), bytes=size)
 
 
 # --- the Python consumer a team would write instead of Flink ------------------------------
@@ -129,7 +137,7 @@ def python_windows(bootstrap: str, topic: str, partitions: int, records: int,
     open_windows: dict[tuple[str, str, int], _Window] = {}
     closed: dict[tuple[str, str, int], dict] = {}
     rejected = 0
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     count = 0
     for batch in _batches(bootstrap, topic, partitions, records, timeout):
         for message in batch:
@@ -160,6 +168,6 @@ def python_windows(bootstrap: str, topic: str, partitions: int, records: int,
                 closed[key] = open_windows.pop(key).metrics()
     for key in list(open_windows):  # end of input closes everything, as in the bounded job
         closed[key] = open_windows.pop(key).metrics()
-    measured = Measured(count, time.monotonic() - started, windows=len(closed),
-                        rejected=rejected)
+    measured = Measured(count, time.monotonic() - started, time.process_time() - cpu,
+                        windows=len(closed), rejected=rejected)
     return measured, closed

@@ -5,6 +5,7 @@ the TaskManager's peak RSS, and where the source task spends its time (stack sam
 from __future__ import annotations
 
 import collections
+import os
 import re
 import subprocess
 import threading
@@ -25,6 +26,7 @@ class FlinkRun:
     job_id: str
     records: int
     seconds: float  # all tasks RUNNING -> last window in PostgreSQL
+    cpu_seconds: float  # the TaskManager JVM's CPU time over the same span
     windows: int
     checkpoints: dict
     peak_rss_bytes: int
@@ -34,6 +36,16 @@ class FlinkRun:
     @property
     def rate(self) -> float:
         return self.records / self.seconds
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.records / self.cpu_seconds
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all threads (fields 14 and 15 of /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def taskmanager_pid(settings: StackSettings) -> int:
@@ -113,7 +125,7 @@ def run_job(settings: StackSettings, job_args: list[str], *, records: int, windo
         if job["state"] in ("FAILED", "CANCELED") or time.monotonic() > deadline:
             raise RuntimeError(f"job {job_id} is {job['state']}")
         time.sleep(0.5)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), cpu_seconds(sampler.pid)
     sampler.start()
     done = 0
     while done < windows:
@@ -125,13 +137,13 @@ def run_job(settings: StackSettings, job_args: list[str], *, records: int, windo
         if state in ("FINISHED", "FAILED", "CANCELED"):
             done = _window_rows(settings.postgres_dsn, orgs)
             break  # fewer windows than the baseline: the report shows both counts
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, cpu_seconds(sampler.pid) - cpu
     sampler.stop()
     while httpx.get(f"{rest}/jobs/{job_id}", timeout=10).json()["state"] not in (
             "FINISHED", "FAILED", "CANCELED"):  # the final checkpoint commits the insights
         time.sleep(1)
     job = httpx.get(f"{rest}/jobs/{job_id}", timeout=10).json()
     checkpoints = httpx.get(f"{rest}/jobs/{job_id}/checkpoints", timeout=10).json()
-    return FlinkRun(job_id, records, seconds, done, checkpoints,
+    return FlinkRun(job_id, records, seconds, cpu, done, checkpoints,
                     max(sampler.peak_rss, _rss_bytes(sampler.pid, "VmHWM")),
                     sampler.frames.most_common(12), job["vertices"])
