@@ -27,7 +27,8 @@ CREATE TABLE argus_test_executed (
     'key.fields'                   = 'record_key',
     'value.format'                 = 'raw',
     'value.fields-include'         = 'EXCEPT_KEY',
-    -- A partition without traffic must not hold every window open.
+    -- A partition without traffic must not hold every window open; one that is merely
+    -- waiting its turn behind another partition's backlog must not count as idle either.
     'scan.watermark.idle-timeout'  = '${SOURCE_IDLE_TIMEOUT}',
     'scan.watermark.emit.strategy' = '${WATERMARK_EMIT_STRATEGY}'
 );
