@@ -194,6 +194,7 @@ def sample_message(parts: FailureParts, limit: int = 500) -> str:
     """A human-readable one-line message as it occurred (not normalised), safe to store."""
     first_line = next((line.strip() for line in _text(parts.message).splitlines()
                        if line.strip()), "")
-    head = f"{parts.error_type}: {first_line}" if parts.error_type else first_line
+    error_type = _text(parts.error_type)
+    head = f"{error_type}: {first_line}" if error_type else first_line
     head = head.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
     return head[:limit] if len(head) > limit else head

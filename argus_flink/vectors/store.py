@@ -22,6 +22,11 @@ DIMENSION = 384
 # HNSW candidate list per query: a few times k for good recall, within pgvector's 1 000 cap.
 MIN_EF_SEARCH = 64
 MAX_EF_SEARCH = 1000
+# An org with at most this many patterns is searched exactly. The HNSW graph spans every
+# org, so for a small org the filter rejects nearly every candidate it walks: measured with
+# 100 orgs of 1 000 patterns, recall@5 fell to 0.76 and latency rose ninefold, while an exact
+# scan of one org's rows (found by the primary key) reads only those rows.
+EXACT_SEARCH_MAX_PATTERNS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,15 +181,27 @@ WHERE 1 - distance >= %(min_similarity)s
 ORDER BY distance, fingerprint
 """
 
+# Counts at most one more than the exact-search limit, so a big org costs no more than a small.
+_ORG_SIZE = """
+SELECT count(*) FROM (SELECT 1 FROM failure_patterns WHERE org_id = %s LIMIT %s) AS capped
+"""
+
 
 def _tune_search(conn: psycopg.Connection, k: int) -> None:
     ef_search = min(MAX_EF_SEARCH, max(MIN_EF_SEARCH, 4 * k))
     # Local to the transaction. Iterative scans keep walking the graph while the org filter
-    # rejects candidates, so a small org among many still gets its k nearest (the CTE above
-    # restores the exact order that relaxed_order may loosen).
+    # rejects candidates (the CTE above restores the exact order relaxed_order may loosen).
     conn.execute("SELECT set_config('hnsw.ef_search', %s, true),"
                  " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
                  (str(ef_search),))
+
+
+def _use_index(conn: psycopg.Connection, org_id: str, exact_below: int) -> None:
+    """Exact search for a small org: index scans off (HNSW supports nothing else), so the
+    planner reads the org's rows through a bitmap scan of the primary key and sorts them."""
+    (size,) = conn.execute(_ORG_SIZE, (org_id, exact_below + 1)).fetchone()
+    conn.execute("SELECT set_config('enable_indexscan', %s, true)",
+                 ("off" if size <= exact_below else "on",))
 
 
 def _fetch(conn: psycopg.Connection, query: SimilarQuery, k: int,
@@ -201,20 +218,27 @@ def _fetch(conn: psycopg.Connection, query: SimilarQuery, k: int,
 
 def similar(conn: psycopg.Connection, org_id: str, embedding: np.ndarray, k: int = 5,
             min_similarity: float = 0.0, exclude_fingerprint: str | None = None,
-            ) -> list[SimilarPattern]:
+            exact_below: int = EXACT_SEARCH_MAX_PATTERNS) -> list[SimilarPattern]:
     """The org's ``k`` patterns nearest to ``embedding`` with similarity ≥ ``min_similarity``,
     most similar first; ``exclude_fingerprint`` leaves out the pattern being matched."""
     return similar_for_each(conn, [SimilarQuery(org_id, embedding, exclude_fingerprint)],
-                            k, min_similarity)[0]
+                            k, min_similarity, exact_below)[0]
 
 
 def similar_for_each(conn: psycopg.Connection, queries: Sequence[SimilarQuery], k: int = 5,
-                     min_similarity: float = 0.0) -> list[list[SimilarPattern]]:
-    """``similar`` for a batch of new patterns, in one transaction; results in query order."""
+                     min_similarity: float = 0.0,
+                     exact_below: int = EXACT_SEARCH_MAX_PATTERNS) -> list[list[SimilarPattern]]:
+    """``similar`` for a batch of new patterns, in one transaction; results in query order.
+    Orgs with at most ``exact_below`` patterns are searched exactly, larger ones through the
+    HNSW index."""
     if k < 1:
         raise ValueError("k must be at least 1")
     if not queries:
         return []
     with conn.transaction():
         _tune_search(conn, k)
-        return [_fetch(conn, query, k, min_similarity) for query in queries]
+        results = []
+        for query in queries:
+            _use_index(conn, query.org_id, exact_below)
+            results.append(_fetch(conn, query, k, min_similarity))
+        return results

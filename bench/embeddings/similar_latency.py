@@ -9,7 +9,7 @@ orgs of 1 000 each:
 Then it times ``upsert_patterns`` batches: new patterns (an HNSW insert each) and replayed
 count updates. The vectors are clustered like real failures: noisy copies of 2 000 centres.
 
-    .venv/bin/python bench/embeddings/similar_latency.py /tmp/argus-bench [--port 25832]
+    .venv/bin/python bench/embeddings/similar_latency.py /tmp/argus-bench [--port 26391]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 
 from argus_flink.settings import PROJECT_ROOT, StackSettings
 from argus_flink.stack.postgres import Postgres
+from argus_flink.vectors import store
 from argus_flink.vectors.store import (
     DIMENSION,
     PatternRow,
@@ -88,18 +89,22 @@ def query_latency(conn, orgs: list[str], vectors: np.ndarray, queries: np.ndarra
             recalls.append(len({f"fp-{i:06d}" for i in exact}
                                & {p.fingerprint for p in found}) / K)
     ms = np.array(latencies) * 1000
-    plan = conn.execute(
-        "EXPLAIN SELECT fingerprint FROM failure_patterns WHERE org_id = %s"
-        " ORDER BY embedding <=> %s LIMIT 5", (orgs[0], queries[0])).fetchall()
-    conn.rollback()
+    # The plan similar() gets for this org, with the settings it makes.
+    with conn.transaction():
+        store._tune_search(conn, K)
+        store._use_index(conn, orgs[0], store.EXACT_SEARCH_MAX_PATTERNS)
+        plan = conn.execute("EXPLAIN " + store._SIMILAR, {
+            "query": queries[0], "org_id": orgs[0], "exclude": None, "k": K,
+            "min_similarity": 0.0}).fetchall()
     return {"p50_ms": round(float(np.percentile(ms, 50)), 2),
             "p99_ms": round(float(np.percentile(ms, 99)), 2),
             "mean_ms": round(float(ms.mean()), 2),
             f"recall_at_{K}": round(float(np.mean(recalls)), 3),
-            "uses_hnsw": any("hnsw" in line for (line,) in plan)}
+            "search": "hnsw index" if any("hnsw" in line for (line,) in plan) else "exact scan"}
 
 
 def write_rates(conn, rng: np.random.Generator, centres: np.ndarray) -> dict:
+    """Upserts into the 100 000-row table: new patterns, count updates, and a replay."""
     new = [PatternRow("write-org", f"new-{i}", "bench", v, "E: new", 1, T0, T0)
            for i, v in enumerate(clustered(rng, centres, 1000))]
     start = time.perf_counter()
@@ -148,6 +153,6 @@ def main(work: Path, port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("work", type=Path)
-    parser.add_argument("--port", type=int, default=25832)
+    parser.add_argument("--port", type=int, default=26391)
     args = parser.parse_args()
     main(args.work, args.port)

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from argus_flink.vectors.cli import similar_command
 from argus_flink.vectors.store import (
     DIMENSION,
+    EXACT_SEARCH_MAX_PATTERNS,
     PatternRow,
     SimilarQuery,
     connect,
@@ -162,7 +163,9 @@ def test_threshold_exclusion_and_k(conn):
     assert similar(conn, new_org(), base) == []
 
 
-def test_batch_lookup_among_many_orgs_is_exact_and_never_crosses_orgs(conn):
+@pytest.mark.parametrize("exact_below", [EXACT_SEARCH_MAX_PATTERNS, 0],
+                         ids=["exact-scan", "hnsw-index"])
+def test_batch_lookup_among_many_orgs_never_crosses_orgs(conn, exact_below):
     orgs = [new_org() for _ in range(20)]
     rng = np.random.default_rng(40)
     vectors = {org: [unit(v) for v in rng.standard_normal((100, DIMENSION))] for org in orgs}
@@ -170,10 +173,31 @@ def test_batch_lookup_among_many_orgs_is_exact_and_never_crosses_orgs(conn):
                          for org in orgs for i, vector in enumerate(vectors[org])))
     conn.execute("ANALYZE failure_patterns")
     queries = [SimilarQuery(org, unit(rng.standard_normal(DIMENSION))) for org in orgs]
-    results = similar_for_each(conn, queries, k=5)
+    results = similar_for_each(conn, queries, k=5, exact_below=exact_below)
+    hits = 0
     for query, found in zip(queries, results):
+        assert len(found) == 5
+        assert all(p.fingerprint.startswith(query.org_id[:8]) for p in found)
         exact = np.argsort(-np.stack(vectors[query.org_id]) @ query.embedding)[:5]
-        assert [p.fingerprint for p in found] == [f"{query.org_id[:8]}-{i}" for i in exact]
+        expected = [f"{query.org_id[:8]}-{i}" for i in exact]
+        if exact_below:
+            assert [p.fingerprint for p in found] == expected
+        hits += len(set(expected) & {p.fingerprint for p in found})
+    assert hits / (5 * len(queries)) >= 0.8
+
+
+def test_count_updates_are_hot_and_touch_no_index(conn):
+    org = new_org()
+    states = [row(org, f"hot-{i}", direction(100 + i)) for i in range(50)]
+    upsert_patterns(conn, states)
+    with conn.transaction():
+        upsert_patterns(conn, [row(org, s.fingerprint, s.embedding, occurrences=2,
+                                   last=T0 + timedelta(minutes=1)) for s in states])
+        updated, hot = conn.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
+            " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            ("failure_patterns", "failure_patterns")).fetchone()
+    assert (updated, hot) == (50, 50)
 
 
 # --- the `similar` command -------------------------------------------------------------------
