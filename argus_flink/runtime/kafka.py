@@ -35,8 +35,12 @@ def _client_options(config: StreamJobConfig) -> dict[str, str]:
     return {f"properties.{key}": value for key, value in props.items()}
 
 
-def raw_source_stream(t_env, config: StreamJobConfig, topic: str):
-    """A DataStream of Row(topic, partition, offset, key, value) for one topic."""
+def raw_source_stream(t_env, config: StreamJobConfig, topic: str, *, event_time: bool = False):
+    """A DataStream of Row(topic, partition, offset, key, value) for one topic.
+
+    With ``event_time``, the stream also carries watermarks from the contract's ``timestamp``
+    field, generated per partition inside the source (see sql/common/kafka_event_time.sql).
+    """
     options = _client_options(config)
     if topic in config.bounded_offsets:
         options["scan.bounded.mode"] = "specific-offsets"
@@ -52,12 +56,27 @@ def raw_source_stream(t_env, config: StreamJobConfig, topic: str):
         "STARTUP_MODE": config.start_from,
         "EXTRA_OPTIONS": _extra_options(options),
     }, source="sql/common/kafka_raw_source.sql"))
-    return t_env.to_data_stream(t_env.from_path(table))
+    if not event_time:
+        return t_env.to_data_stream(t_env.from_path(table))
+    timed = f"{table}_timed"
+    t_env.execute_sql(render((SQL_DIR / "kafka_event_time.sql").read_text(), {
+        "TABLE": timed,
+        "SOURCE": table,
+        "WATERMARK_DELAY_S": f"{config.watermark_delay_s:.3f}",
+        "IDLE_TIMEOUT_MS": int(config.idle_timeout_s * 1000),
+    }, source="sql/common/kafka_event_time.sql"))
+    from pyflink.table.expressions import col
+
+    # The watermark stays in the stream when its column is projected away.
+    return t_env.to_data_stream(t_env.from_path(timed).select(
+        col("topic"), col("partition"), col("offset"), col("key"), col("value")))
 
 
-def raw_source_union(t_env, config: StreamJobConfig, topics: Iterable[str]):
+def raw_source_union(t_env, config: StreamJobConfig, topics: Iterable[str], *,
+                     event_time: bool = False):
     """One DataStream over several topics (one table per topic, so each can be bounded)."""
-    streams = [raw_source_stream(t_env, config, topic) for topic in topics]
+    streams = [raw_source_stream(t_env, config, topic, event_time=event_time)
+               for topic in topics]
     return streams[0].union(*streams[1:]) if len(streams) > 1 else streams[0]
 
 

@@ -2,10 +2,11 @@
 
 Shape of the stream through these steps:
 
-    raw Row(topic, partition, offset, key, value)
+    raw Row(topic, partition, offset, key, value), with event-time watermarks made per
+    partition inside the Kafka source (a watermark made after the union of partitions would
+    let one partition read ahead, in a backlog or a replay, turn the others' records late)
       -> ParseRecords  -> Envelope(event_time, org_id, topic, partition, offset, original, event)
                           + DLQ side output (invalid_json, schema_violation, missing_org_id, …)
-      -> watermarks on event_time
       -> SplitLate     -> event rows for the job's operators
                           + DLQ side output (late_event, with the original payload)
 """
@@ -107,37 +108,20 @@ def _from_millis(millis: int) -> datetime:
     return datetime.fromtimestamp(millis / 1000, UTC)
 
 
-def event_time_watermarks(config):
-    """Bounded out-of-orderness on the envelope's event time, with idle-partition handling."""
-    from pyflink.common import Duration, WatermarkStrategy
-    from pyflink.common.watermark_strategy import TimestampAssigner
-
-    class EnvelopeTime(TimestampAssigner):
-        def extract_timestamp(self, value, record_timestamp):
-            return value["event_time"]
-
-    return (WatermarkStrategy
-            .for_bounded_out_of_orderness(Duration.of_millis(int(config.watermark_delay_s * 1000)))
-            .with_idleness(Duration.of_millis(int(config.idle_timeout_s * 1000)))
-            .with_timestamp_assigner(EnvelopeTime()))
-
-
 def parsed_events(t_env, config, topics, event_type, to_row):
-    """Sources -> parse -> event-time watermarks -> late split, as one named, uid'd chain.
+    """Sources with watermarks -> parse -> late split, as one named, uid'd chain.
 
-    Returns ``(events, dead_letters)``: the on-time typed event rows (with event-time
-    timestamps) and every dead letter so far as MESSAGE rows.
+    Returns ``(events, dead_letters)``: the on-time typed event rows and every dead letter so
+    far as MESSAGE rows.
     """
     from argus_flink.runtime.kafka import raw_source_union
 
-    raw = raw_source_union(t_env, config, topics)
+    raw = raw_source_union(t_env, config, topics, event_time=True)
     envelopes = (raw
                  .process(make_parse_records(config.job_name, config.max_payload_bytes, to_row),
                           output_type=envelope_type(event_type))
                  .name("parse and validate").uid("parse-and-validate"))
-    timed = (envelopes.assign_timestamps_and_watermarks(event_time_watermarks(config))
-             .name("event-time watermarks").uid("event-time-watermarks"))
-    events = (timed.process(make_split_late(config.job_name), output_type=event_type)
+    events = (envelopes.process(make_split_late(config.job_name), output_type=event_type)
               .name("split late events").uid("split-late-events"))
     dead_letters = envelopes.get_side_output(dlq_tag()).union(events.get_side_output(dlq_tag()))
     return events, dead_letters
