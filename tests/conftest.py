@@ -48,3 +48,37 @@ def stack(stack_settings: StackSettings):
         yield stack_settings
     finally:
         local_stack.down(stack_settings)
+
+
+def cancel_running_jobs(settings: StackSettings, timeout: float = 60.0) -> None:
+    """Cancel every job still running on the test cluster and wait until none is."""
+    import time
+
+    import httpx
+
+    from argus_flink.stack.stack import running_jobs
+
+    active = {"RUNNING", "CREATED", "INITIALIZING", "RESTARTING", "CANCELLING"}
+    for job in running_jobs(settings):
+        if job["state"] in active - {"CANCELLING"}:
+            httpx.patch(f"{settings.flink_rest_url}/jobs/{job['id']}", params={"mode": "cancel"},
+                        timeout=10)
+    deadline = time.monotonic() + timeout
+    while any(j["state"] in active for j in running_jobs(settings)):
+        if time.monotonic() > deadline:
+            raise RuntimeError("jobs still running after cancel")
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def fresh_topics(stack):
+    """Empty topics and an idle cluster for one test module.
+
+    Job tests read their topics from offset 0 and assert exact outputs (DLQ included), so
+    records that earlier modules left behind must not be there.
+    """
+    from argus_flink.stack.broker import reset_topics
+
+    cancel_running_jobs(stack)
+    reset_topics(stack.kafka_bootstrap)
+    return stack

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from argus_flink.stack.service import Health, Service, ServiceError
@@ -31,6 +33,21 @@ def ensure_topics(bootstrap: str, *, timeout: float = 15.0) -> list[str]:
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise ServiceError(f"broker: could not create topic {name}: {exc}") from exc
     return [t.topic for t in missing]
+
+
+def reset_topics(bootstrap: str, *, timeout: float = 30.0) -> None:
+    """Delete and recreate every contract topic: empty topics whose offsets start at 0 again."""
+    admin = admin_client(bootstrap)
+    names = [t.name for t in TOPICS if t.name in admin.list_topics(timeout=timeout).topics]
+    if names:
+        for name, future in admin.delete_topics(names, operation_timeout=timeout).items():
+            future.result(timeout)
+    deadline = time.monotonic() + timeout
+    while set(names) & set(admin.list_topics(timeout=timeout).topics):
+        if time.monotonic() > deadline:
+            raise ServiceError(f"broker: topics not deleted after {timeout:.0f}s")
+        time.sleep(0.2)
+    ensure_topics(bootstrap, timeout=timeout)
 
 
 class Broker(Service):
