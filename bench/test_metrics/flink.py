@@ -77,10 +77,10 @@ class Sampler(threading.Thread):
         self.pid, self.every = pid, every
         self.peak_rss = 0
         self.frames: collections.Counter[str] = collections.Counter()
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(self.every):
+        while not self._done.wait(self.every):
             self.peak_rss = max(self.peak_rss, _rss_bytes(self.pid))
             dump = subprocess.run(["jstack", str(self.pid)], capture_output=True, text=True,
                                   timeout=30).stdout
@@ -95,7 +95,7 @@ class Sampler(threading.Thread):
                         self.frames["  (in " + _frame(interesting[0]) + ")"] += 1
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join(timeout=60)
 
 

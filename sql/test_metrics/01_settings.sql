@@ -10,3 +10,7 @@ SET 'table.local-time-zone' = 'UTC';
 -- Window and dedupe state lives in RocksDB; the Kafka sinks commit on exactly-once checkpoints.
 SET 'state.backend.type' = 'rocksdb';
 SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
+
+-- SQL operators copy what they keep into state and never hold on to an input record, so
+-- chained operators can pass records on without a copy each (a copy holds the whole value).
+SET 'pipeline.object-reuse' = 'true';
