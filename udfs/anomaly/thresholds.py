@@ -124,9 +124,12 @@ class ErrorBurstThresholds(_Frozen):
     min_errors: int = Field(10, ge=1)
     #: 0.05 over 5-minute windows weighs the last ~2 hours, empty windows included.
     ewma_alpha: float = Field(0.05, gt=0, lt=1)
-    #: z >= 5 against the Poisson-plus-EWMA spread (with a floor of one error).
+    #: z >= 5 against the Poisson-plus-EWMA spread (with a floor of one error): error counts
+    #: are burstier than test outcomes, so a stricter bar than the failure rate's 4.
     z_open: float = Field(5.0, gt=0)
+    #: Below z 2 a window is back to normal; between 2 and 5 an open burst stays open.
     z_close: float = Field(2.0, ge=0)
+    #: A burst that resumes within an hour of calming down is the same incident.
     cooldown_s: int = Field(HOUR_S, ge=0)
     #: By z-score, since a baseline near zero makes ratios meaningless: 10 medium, 20 high.
     severity: SeverityBands = SeverityBands(medium=10.0, high=20.0)
