@@ -11,7 +11,6 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from argus_flink.catalog import job_spec
 from argus_flink.ops.catalog_local import LocalSavepointCatalog, path_of
@@ -165,7 +164,7 @@ def local_catalog(settings: StackSettings, rest: FlinkRest | None = None) -> Loc
     names = {}
     if rest is not None:
         names = {j.id: j.name for j in rest.jobs()}
-    return LocalSavepointCatalog(Path(root), names)
+    return LocalSavepointCatalog(root, names)
 
 
 def _operator_name(savepoint: str, operator_id: str) -> str | None:

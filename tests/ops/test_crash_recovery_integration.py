@@ -2,10 +2,10 @@
 test-metrics loses no window and counts nothing twice.
 
 The failure-free run and the crashed run read the same seeded stream from topics of their
-own and write databases of their own. The crashed run's input arrives in thirds: the
-TaskManager is killed after each of the first two, while the rest is still to come, so both
-kills land mid-run. Each time only the TaskManager is restarted; the JobManager keeps the
-job, which restarts from its last completed checkpoint.
+own and write databases of their own. The crashed run's input arrives in thirds, and the
+TaskManager is killed right after the second and the third are produced, while the job is
+busy with them. Each time only the TaskManager is restarted; the JobManager keeps the job,
+which restarts from its last completed checkpoint.
 """
 
 from __future__ import annotations
@@ -18,35 +18,62 @@ import time
 import pytest
 
 from argus_flink.ops.rest import FlinkRest
+from argus_flink.ops.savepoints import take_savepoint
 from argus_flink.stack.flink import FlinkCluster
 from argus_flink.stack.process import read_pid
 from argus_flink.submit import flink_run
 from ops.support import (
     Stream,
     create_topics,
+    dead_letters,
     job_args,
     metric_rows,
     produce,
     run_database,
     wait_for_job,
+    wait_for_rows,
     wait_until,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(3600)]
 log = logging.getLogger(__name__)
 
 EVENTS = 200_000
 
 
-def submit(stack, settings, topic: str, stream: Stream) -> str:
+def submit(stack, settings, args: list[str]) -> str:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ARGUS_POSTGRES_JDBC_URL", settings.postgres_jdbc_url)
-        return flink_run(stack, "jobs.test_metrics", job_args(topic, stream))
+        return flink_run(stack, "jobs.test_metrics", args)
 
 
 def last_checkpoint_id(rest: FlinkRest, job_id: str) -> int:
     completed = rest.checkpoints(job_id).completed
     return completed.id if completed else 0
+
+
+def watch_recovery(rest: FlinkRest, job_id: str, checkpoint_before: int, killed_at: float,
+                   timeout: float = 600) -> dict[str, float]:
+    """Seconds from the kill until Flink noticed (the job left RUNNING), until it ran again,
+    and until its first checkpoint after the kill completed: recovered."""
+    phases: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = rest.job(job_id)
+        tasks = sum(vertex["parallelism"] for vertex in job["vertices"])
+        running = (job.get("status-counts") or {}).get("RUNNING", 0)
+        elapsed = time.time() - killed_at
+        if job["state"] != "RUNNING" or running < tasks:
+            phases.setdefault("noticed", elapsed)
+        elif "noticed" in phases:
+            phases.setdefault("running", elapsed)
+        completed = rest.checkpoints(job_id).completed
+        if ("running" in phases and completed is not None and completed.id > checkpoint_before
+                and completed.completed_at.timestamp() > killed_at):
+            phases["checkpoint"] = completed.completed_at.timestamp() - killed_at
+            return phases
+        time.sleep(0.5)
+    raise AssertionError(f"no checkpoint {timeout:.0f}s after the kill; phases so far: {phases}")
 
 
 def kill_taskmanager(cluster: FlinkCluster) -> int:
@@ -56,16 +83,21 @@ def kill_taskmanager(cluster: FlinkCluster) -> int:
     return pid
 
 
-def test_taskmanager_killed_twice_gives_the_failure_free_result(stack):
+@pytest.fixture
+def rest(stack):
+    with FlinkRest(stack.flink_rest_url) as client:
+        yield client
+
+
+def test_taskmanager_killed_twice_gives_the_failure_free_result(stack, rest):
     stream = Stream.generate(EVENTS, seed=11)
-    rest = FlinkRest(stack.flink_rest_url)
     cluster = FlinkCluster(stack)
 
     # The failure-free run, over the whole stream.
     reference = run_database(stack, "ops_crash_reference")
     create_topics(stack.kafka_bootstrap, "ops.crash.reference")
-    produce(stack.kafka_bootstrap, "ops.crash.reference", stream.values)
-    reference_job = submit(stack, reference, "ops.crash.reference", stream)
+    produce(stack.kafka_bootstrap, "ops.crash.reference", stream.records)
+    reference_job = submit(stack, reference, job_args("ops.crash.reference", stream))
 
     # The crashed run starts on the first third while the reference finishes; no kill before
     # that, since one TaskManager runs both.
@@ -73,29 +105,33 @@ def test_taskmanager_killed_twice_gives_the_failure_free_result(stack):
     first, *later = stream.parts(3)
     create_topics(stack.kafka_bootstrap, "ops.crash")
     produce(stack.kafka_bootstrap, "ops.crash", first)
-    job_id = submit(stack, crashed, "ops.crash", stream)
-    wait_for_job(rest, reference_job, "FINISHED", timeout=900)
+    job_id = submit(stack, crashed, job_args("ops.crash"))  # unbounded: see Stream.sentinels
+    wait_for_job(rest, reference_job, "FINISHED", timeout=1500)
+    expected = metric_rows(reference)
+    assert len(expected) > 1000
+    assert dead_letters(stack.kafka_bootstrap, "ops.crash.reference.dlq") == []
 
     recoveries = []
     for part in later:
         before = wait_until(lambda: last_checkpoint_id(rest, job_id), "a completed checkpoint")
+        produce(stack.kafka_bootstrap, "ops.crash", part)  # the job is busy when it dies
         kill_taskmanager(cluster)
         killed_at = time.time()
-        produce(stack.kafka_bootstrap, "ops.crash", part)
-        assert cluster.start_taskmanager()
-        # Recovered: the job runs again and completes a checkpoint of its own after the kill.
-        wait_until(lambda: (checkpoint := rest.checkpoints(job_id).completed) is not None
-                   and checkpoint.id > before and checkpoint.completed_at.timestamp() > killed_at,
-                   "the first checkpoint after the restart", timeout=600, poll=0.5)
-        recoveries.append(time.time() - killed_at)
+        assert cluster.start_taskmanager()  # what a supervisor (Kubernetes) would do
+        recoveries.append(watch_recovery(rest, job_id, before, killed_at))
 
-    wait_for_job(rest, job_id, "FINISHED", timeout=900)
-    restored = rest.checkpoints(job_id).restored
-    assert restored is not None and not restored.is_savepoint
-    assert int(rest.job_metric(job_id, "numRestarts") or 0) >= 2
-
-    expected = metric_rows(reference)
-    assert len(expected) > 1000
-    assert metric_rows(crashed) == expected
-    log.warning("crash recovery: %d events, %d windows; kill -> first new checkpoint: %s s",
-                EVENTS, len(expected), ", ".join(f"{s:.1f}" for s in recoveries))
+    try:
+        wait_for_rows(crashed, expected, timeout=1500)
+        restored = rest.checkpoints(job_id).restored
+        assert restored is not None and not restored.is_savepoint
+        assert int(rest.job_metric(job_id, "numRestarts") or 0) >= 2
+        assert dead_letters(stack.kafka_bootstrap, "ops.crash.dlq") == []
+        # The savepoint figure at this run's state size, while the job is still up.
+        savepoint = take_savepoint(rest, "test-metrics")
+        stats = rest.checkpoints(job_id).savepoint
+    finally:
+        rest.cancel(job_id)
+    log.warning("crash recovery: %d events, %d windows; after each kill (s): %s; savepoint of "
+                "%d bytes in %.1fs (Flink: %d ms)", EVENTS, len(expected),
+                "; ".join(", ".join(f"{k} {v:.1f}" for k, v in r.items()) for r in recoveries),
+                stats.state_size, savepoint.seconds, stats.duration_ms)
