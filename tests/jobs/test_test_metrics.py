@@ -486,7 +486,7 @@ def test_an_idle_partition_does_not_hold_windows_back(stack, tmp_path):
 
 
 def test_sql_validate_accepts_the_job(stack):
-    out = argus_flink("sql", "validate", "test-metrics", timeout=300)
+    out = argus_flink("sql", "validate", "test-metrics", timeout=900)
     assert "the planner accepts them" in out
 
 
@@ -504,7 +504,7 @@ def test_sql_validate_names_the_source_file_and_line_of_an_error(stack, tmp_path
     windows.write_text("\n".join(lines) + "\n")
     out = subprocess.run([sys.executable, "-m", "argus_flink", "sql", "validate",
                           "test-metrics", "--sql-dir", str(tmp_path)],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=900)
     assert out.returncode == 1
     assert f"{windows}:{number}:" in out.stderr.replace("\n", "")
     assert "state" in out.stderr
