@@ -42,7 +42,7 @@ SECTIONS = (
     Section("Clusters of similar failures", "failure-embeddings",
             "argus_flink.reports.failures:similar_failures_table"),
     Section("Impact of a changed file (knowledge graph)", "knowledge-graph",
-            "argus_flink.reports.graph:impact_table"),
+            "argus_flink.demo:graph_impact"),
 )
 
 
@@ -86,3 +86,14 @@ def checkpoint_summary(settings: StackSettings, job_id: str) -> str:
     except (httpx.HTTPError, KeyError):
         return "n/a"
     return f"{counts['completed']} completed, {counts['failed']} failed"
+
+
+def graph_impact(settings: StackSettings):
+    """One impact query: the first org's most covered file, and the tests that cover it."""
+    from argus_flink.endpoints import load_endpoints
+    from argus_flink.graph.queries import open_queries
+    from argus_flink.graph.writer import GraphTarget
+    from argus_flink.reports.graph import impact_report
+
+    with open_queries(GraphTarget.from_endpoints(load_endpoints(settings))) as queries:
+        return impact_report(queries) or "the graph is still empty"
