@@ -181,7 +181,7 @@ WHERE 1 - distance >= %(min_similarity)s
 ORDER BY distance, fingerprint
 """
 
-# Counts at most one more than the exact-search limit, so a big org costs no more than a small.
+# Stops counting just past the exact-search limit, so the check stays cheap for a big org.
 _ORG_SIZE = """
 SELECT count(*) FROM (SELECT 1 FROM failure_patterns WHERE org_id = %s LIMIT %s) AS capped
 """
