@@ -119,6 +119,9 @@ def build_anomaly_flags(env, t_env, config: AnomalyFlagsConfig):
                    "python.map-state.write-cache-size"):
         caches.set_integer(option, config.python_state_cache_entries)
     env.configure(caches)
+    # The Kafka sources and sinks are table operators: without planner-made uids their ids
+    # are hashes of the graph's shape, and adding an operator anywhere orphans their state.
+    t_env.get_config().set("table.exec.uid.generation", "ALWAYS")
 
     events, dead_letters = parsed_events(t_env, config, INPUT_TOPICS, DETECTOR_INPUT,
                                          to_detector_input)
