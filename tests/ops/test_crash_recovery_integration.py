@@ -20,7 +20,7 @@ import pytest
 from argus_flink.ops.rest import FlinkRest
 from argus_flink.ops.savepoints import take_savepoint
 from argus_flink.stack.flink import FlinkCluster
-from argus_flink.stack.process import read_pid
+from argus_flink.stack.process import pid_alive, read_pid
 from argus_flink.submit import flink_run
 from ops.support import (
     Stream,
@@ -76,11 +76,11 @@ def watch_recovery(rest: FlinkRest, job_id: str, checkpoint_before: int, killed_
     raise AssertionError(f"no checkpoint {timeout:.0f}s after the kill; phases so far: {phases}")
 
 
-def kill_taskmanager(cluster: FlinkCluster) -> int:
+def kill_taskmanager(cluster: FlinkCluster) -> None:
     pid = read_pid(cluster.pid_dir / "taskmanager.pid")
     assert pid is not None, "no TaskManager pid file"
     os.kill(pid, signal.SIGKILL)
-    return pid
+    wait_until(lambda: not pid_alive(pid), "the TaskManager to die", timeout=30, poll=0.1)
 
 
 @pytest.fixture
