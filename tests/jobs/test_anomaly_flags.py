@@ -17,6 +17,7 @@ import httpx
 import psycopg
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
+from rich.console import Console
 
 from argus_flink.contracts import (
     AnomalyKind,
@@ -35,6 +36,7 @@ from argus_flink.generator.record import Record
 from argus_flink.generator.workload import generate_with_manifest
 from argus_flink.ops.rest import FlinkRest
 from argus_flink.ops.savepoints import stop_with_savepoint
+from argus_flink.reports.anomalies import anomalies_table
 from argus_flink.submit import flink_run
 from jobs.anomaly_flags import INPUT_TOPICS, JOB_NAME
 from udfs.anomaly.evaluation import Detection, evaluate
@@ -309,6 +311,11 @@ def test_exact_insights_and_anomaly_rows_for_a_hand_made_bounded_input(stack):
     dead = [value for value in read_values(stack.kafka_bootstrap, DLQ)
             if b"anomaly-flags-test" in value]
     assert len(dead) == 1 and b'"reason":"invalid_json"' in dead[0]
+    # The demo's section shows them.
+    console = Console(width=200, record=True, color_system=None)
+    console.print(anomalies_table(stack, org_id=ORG))
+    shown = console.export_text()
+    assert all(flag.kind.value in shown for flag in expected)
 
 
 # --- a savepoint of this build restored into a build with one more detector ---------------
