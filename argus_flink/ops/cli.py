@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from argus_flink.catalog import UnknownJobError, job_spec
@@ -32,7 +33,12 @@ from argus_flink.ops.replay import LATEST, local_catalog, replay as replay_job
 from argus_flink.ops.rest import FlinkRest
 from argus_flink.ops.s3_endpoint import overlay_conf, resolve_endpoint
 from argus_flink.ops.savepoint_catalog import SavepointCatalog, SavepointEntry, plan_prune
-from argus_flink.ops.savepoints import cancel_job, stop_with_savepoint, take_savepoint
+from argus_flink.ops.savepoints import (
+    SAVEPOINT_DIR_KEY,
+    cancel_job,
+    stop_with_savepoint,
+    take_savepoint,
+)
 from argus_flink.settings import load_settings
 
 savepoints_app = typer.Typer(help="List and prune savepoints, locally or on s3:// (R2).",
@@ -40,7 +46,6 @@ savepoints_app = typer.Typer(help="List and prune savepoints, locally or on s3:/
 k8s_app = typer.Typer(help="Savepoint and replay manifests for the Flink Kubernetes Operator.")
 
 _JOB_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
-_SAVEPOINT_DIR = "execution.checkpointing.savepoint-dir"
 
 JobArg = Annotated[str, typer.Argument(help="the suite's job name, e.g. test-metrics")]
 LocationOpt = Annotated[Optional[str], typer.Option(
@@ -57,7 +62,7 @@ def _clear_errors() -> Iterator[None]:
     try:
         yield
     except (OpsError, UnknownJobError, ValueError, LookupError) as exc:
-        err_console.print(f"[red]{exc}[/]", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]{escape(str(exc))}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 
@@ -136,7 +141,7 @@ def _catalog(location: str | None, overlay: str | None, job: str | None) -> Save
         if job is None:
             raise ValueError("--overlay without --location needs JOB: the savepoint directory "
                              "is per job")
-        location = overlay_conf(overlay, job_spec(job).name)[_SAVEPOINT_DIR]
+        location = overlay_conf(overlay, job_spec(job).name)[SAVEPOINT_DIR_KEY]
     if location is None:
         settings = load_settings()
         try:
@@ -316,7 +321,7 @@ def k8s_replay_command(
 
 
 def _latest_on_object_storage(job: str, overlay: str) -> str:
-    location = overlay_conf(overlay, job)[_SAVEPOINT_DIR]
+    location = overlay_conf(overlay, job)[SAVEPOINT_DIR_KEY]
     where = S3Location.parse(location)
     catalog = S3SavepointCatalog(where, s3_client(resolve_endpoint(where.bucket, overlay)))
     entries = catalog.list(job)
