@@ -8,6 +8,8 @@ reference run and the run under test can be compared row for row.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +23,9 @@ from argus_flink.generator.produce import producer_config
 from argus_flink.kafka_io import read_topic
 from argus_flink.ops.rest import FlinkRest
 from argus_flink.settings import StackSettings
+from argus_flink.stack.flink import FlinkCluster
 from argus_flink.stack.postgres import Postgres
+from argus_flink.stack.process import pid_alive, read_pid
 from bench.test_metrics import workload as bench_workload
 
 PARTITIONS = 3
@@ -188,3 +192,44 @@ def wait_until(condition, what: str, timeout: float = 300, poll: float = 1.0):
             return value
         time.sleep(poll)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+# --- crashes ----------------------------------------------------------------------------
+
+def last_checkpoint_id(rest: FlinkRest, job_id: str) -> int:
+    completed = rest.checkpoints(job_id).completed
+    return completed.id if completed else 0
+
+
+def watch_recovery(rest: FlinkRest, job_id: str, checkpoint_before: int, killed_at: float,
+                   timeout: float = 600) -> dict[str, float]:
+    """Seconds from the kill until Flink noticed (the job left RUNNING), until it ran again,
+    and until its first checkpoint after the kill completed: recovered."""
+    phases: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = rest.job(job_id)
+        tasks = sum(vertex["parallelism"] for vertex in job["vertices"])
+        running = (job.get("status-counts") or {}).get("RUNNING", 0)
+        elapsed = time.time() - killed_at
+        if job["state"] != "RUNNING" or running < tasks:
+            phases.setdefault("noticed", elapsed)
+        elif "noticed" in phases:
+            phases.setdefault("running", elapsed)
+        completed = rest.checkpoints(job_id).completed
+        if ("running" in phases and completed is not None and completed.id > checkpoint_before
+                and completed.completed_at.timestamp() > killed_at):
+            phases["checkpoint"] = completed.completed_at.timestamp() - killed_at
+            return phases
+        time.sleep(0.5)
+    raise AssertionError(f"no checkpoint {timeout:.0f}s after the kill; phases so far: {phases}")
+
+
+def kill_taskmanager(cluster: FlinkCluster) -> float:
+    """SIGKILL the local TaskManager; returns when it was killed (epoch seconds)."""
+    pid = read_pid(cluster.pid_dir / "taskmanager.pid")
+    assert pid is not None, "no TaskManager pid file"
+    os.kill(pid, signal.SIGKILL)
+    killed_at = time.time()
+    wait_until(lambda: not pid_alive(pid), "the TaskManager to die", timeout=30, poll=0.1)
+    return killed_at
