@@ -206,11 +206,6 @@ class FlinkRest:
         ]
         return [t for t in texts if t]
 
-    def job_metric(self, job_id: str, name: str) -> str | None:
-        """One job-level metric, e.g. ``numRestarts``; None if the job does not report it."""
-        values = self._request("GET", f"/jobs/{job_id}/metrics", params={"get": name})
-        return values[0]["value"] if values else None
-
     def cancel(self, job_id: str) -> None:
         self._request("PATCH", f"/jobs/{job_id}", params={"mode": "cancel"})
 

@@ -8,8 +8,14 @@ import pytest
 
 from argus_flink.ops.catalog_local import LocalSavepointCatalog
 from argus_flink.ops.errors import IncompatibleSavepointError, NoSavepointError, OpsError
-from argus_flink.ops.replay import explain_restore_failure, resolve_savepoint, wait_until_running
-from ops.fake_flink import JOB_ID, FakeFlink
+from argus_flink.ops.replay import (
+    explain_restore_failure,
+    replay,
+    resolve_savepoint,
+    wait_until_running,
+)
+from argus_flink.settings import StackSettings
+from ops.fake_flink import JOB_ID, FakeFlink, overview
 from ops.test_metadata import metadata
 
 OPERATOR = "046170e75662167a096270edeabee506"
@@ -106,10 +112,6 @@ def test_a_restore_that_keeps_failing_on_state_types_is_cancelled_and_explained(
 
 
 def test_replay_refuses_to_start_a_second_copy(tmp_path, savepoints):
-    from argus_flink.ops.replay import replay
-    from argus_flink.settings import StackSettings
-    from ops.fake_flink import overview
-
     fake = FakeFlink().on("GET", "/jobs/overview", overview((JOB_ID, "test-metrics", "RUNNING")))
     with pytest.raises(OpsError, match=r"already running as job .*argus-flink stop test-metrics"):
         replay(StackSettings(home=tmp_path), fake.client(), "test-metrics", "latest",
