@@ -136,9 +136,8 @@ def wait_until_running(rest: FlinkRest, job_id: str, savepoint: str, job: str, *
     deadline = time.monotonic() + timeout
     while True:
         details = rest.job(job_id)
-        state, counts = details.get("state"), details.get("status-counts") or {}
-        if state == "FINISHED" or (state == "RUNNING"
-                                   and not any(counts.get(s) for s in _STARTING)):
+        state = details.get("state")
+        if state == "FINISHED" or (state == "RUNNING" and not _subtasks_starting(details)):
             return max(0.0, time.time() - details.get("start-time", 0) / 1000)
         if state in _FAILED:
             causes = "\n".join(rest.exceptions(job_id))
@@ -155,6 +154,13 @@ def wait_until_running(rest: FlinkRest, job_id: str, savepoint: str, job: str, *
                 f"{job} (job {job_id}) is {state} {timeout:.0f}s after submission; see "
                 f"{rest.base_url}/#/job/running/{job_id}/overview")
         time.sleep(poll)
+
+
+def _subtasks_starting(details: dict) -> int:
+    """Subtasks not yet running. (A vertex's own status reads RUNNING as soon as one of its
+    subtasks runs, and ``status-counts`` counts vertices, so only ``tasks`` is exact.)"""
+    return sum((vertex.get("tasks") or {}).get(state, 0)
+               for vertex in details.get("vertices", []) for state in _STARTING)
 
 
 def local_catalog(settings: StackSettings, rest: FlinkRest | None = None) -> LocalSavepointCatalog:

@@ -45,6 +45,7 @@ class Stream:
     while another races ahead), which keeps the job's output independent of timing."""
 
     records: tuple[tuple[int, bytes, bytes], ...]  # (partition, key, value)
+    last_value: bytes  # the last real event, the template of sentinels
 
     @classmethod
     def generate(cls, events: int, seed: int) -> Stream:
@@ -52,7 +53,13 @@ class Stream:
         values = bench_workload.test_executed_values(
             events, seed, scale=1, bad_fraction=0.0, duplicate_fraction=0.02)
         records = [(i % PARTITIONS, key, value) for i, (key, value) in enumerate(values)]
-        return cls(tuple(records + sentinels(records[-1][2])))
+        return cls(tuple(records + sentinels(records[-1][2])), records[-1][2])
+
+    def later_sentinels(self, after: timedelta) -> list[tuple[int, bytes, bytes]]:
+        """Sentinels later than the stream's own, for a job restored after reading those:
+        watermarks are not checkpointed, so a partition read to its end before the restored
+        checkpoint holds the watermark back (idleness is off) until it gets a record."""
+        return sentinels(self.last_value, after)
 
     def parts(self, count: int) -> list[Sequence[tuple[int, bytes, bytes]]]:
         """``count`` consecutive slices; the sentinels are in the last."""
@@ -67,15 +74,17 @@ class Stream:
         return ",".join(f"{p}:{n}" for p, n in enumerate(counts))
 
 
-def sentinels(last_value: bytes) -> list[tuple[int, bytes, bytes]]:
-    """One event per partition an hour after the stream, from an org of its own: it moves the
+def sentinels(last_value: bytes, after: timedelta = timedelta(hours=1),
+              ) -> list[tuple[int, bytes, bytes]]:
+    """One event per partition ``after`` the stream, from an org of its own: it moves the
     watermark past every real window, so an unbounded job writes them all. (A bounded run
     cannot be used after a restore: the Kafka source then never finishes, FLINK-31006.)"""
     event = json.loads(last_value)
-    at = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")) + timedelta(hours=1)
+    at = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")) + after
     records = []
     for partition in range(PARTITIONS):
-        event.update(event_id=f"ops-sentinel-{partition}", org_id=SENTINEL_ORG,
+        event.update(event_id=f"ops-sentinel-{after.total_seconds():.0f}-{partition}",
+                     org_id=SENTINEL_ORG,
                      timestamp=at.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
         records.append((partition, SENTINEL_ORG.encode(), json.dumps(event).encode()))
     return records
@@ -209,10 +218,10 @@ def watch_recovery(rest: FlinkRest, job_id: str, checkpoint_before: int, killed_
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = rest.job(job_id)
-        tasks = sum(vertex["parallelism"] for vertex in job["vertices"])
-        running = (job.get("status-counts") or {}).get("RUNNING", 0)
+        subtasks = sum(vertex["parallelism"] for vertex in job["vertices"])
+        running = sum((vertex.get("tasks") or {}).get("RUNNING", 0) for vertex in job["vertices"])
         elapsed = time.time() - killed_at
-        if job["state"] != "RUNNING" or running < tasks:
+        if job["state"] != "RUNNING" or running < subtasks:
             phases.setdefault("noticed", elapsed)
         elif "noticed" in phases:
             phases.setdefault("running", elapsed)

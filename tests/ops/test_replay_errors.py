@@ -87,13 +87,16 @@ def test_other_failures_are_not_mistaken_for_incompatibility():
     assert explain_restore_failure(refused, "file:///sp", "test-metrics") is None
 
 
-def job(state: str, **counts: int) -> dict:
+def job(state: str, **subtasks: int) -> dict:
+    """``GET /jobs/:id`` with one vertex of three subtasks in the given states."""
     return {"jid": JOB_ID, "state": state, "start-time": 0,
-            "status-counts": {"RUNNING": 0, "INITIALIZING": 0, **counts}}
+            "vertices": [{"name": "Source: argus_test_executed[1]", "parallelism": 3,
+                          "status": "RUNNING" if subtasks.get("RUNNING") else state,
+                          "tasks": {"RUNNING": 0, "INITIALIZING": 0, **subtasks}}]}
 
 
 def test_waits_until_every_task_runs():
-    fake = FakeFlink().on("GET", f"/jobs/{JOB_ID}", job("INITIALIZING"),
+    fake = FakeFlink().on("GET", f"/jobs/{JOB_ID}", job("INITIALIZING", INITIALIZING=3),
                           job("RUNNING", RUNNING=1, INITIALIZING=2), job("RUNNING", RUNNING=3))
     wait_until_running(fake.client(), JOB_ID, "file:///sp", "test-metrics", timeout=30, poll=0)
     assert fake.calls[("GET", f"/jobs/{JOB_ID}")] == 3
