@@ -36,3 +36,10 @@ bench-test-metrics: setup
 .PHONY: bench-knowledge-graph
 bench-knowledge-graph: setup
 	$(VENV)/bin/python bench/knowledge_graph/bench.py
+
+# anomaly-flags: events/s against a plain Python consumer running the same detectors,
+# process vs thread mode, flag latency at 50% load and state per 10k tests, on a private
+# stack; writes bench/results/anomaly_flags.md.
+.PHONY: bench-anomaly-flags
+bench-anomaly-flags: setup
+	$(VENV)/bin/python -m bench.anomaly_flags

@@ -23,6 +23,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -51,6 +52,9 @@ class AnomalyFlagsConfig(StreamJobConfig):
     #: Entries each Python worker keeps decoded in memory, per state kind. Every test is a
     #: map entry, so the defaults of 1,000 would miss on almost every run of a large suite.
     python_state_cache_entries: int = Field(20_000, ge=0)
+    #: "process" runs the Python functions in worker processes; "thread" embeds them in the
+    #: TaskManager JVM (see bench/results/anomaly_flags.md for how each fares here).
+    python_execution_mode: Literal["process", "thread"] = "process"
 
 
 # --- parsed event -> detector input row ---------------------------------------------------
@@ -114,11 +118,12 @@ def build_anomaly_flags(env, t_env, config: AnomalyFlagsConfig):
     from argus_flink.runtime.routing import parsed_events
     from udfs.anomaly.operators import DETECTOR_INPUT
 
-    caches = Configuration()
+    python = Configuration()
     for option in ("python.state.cache-size", "python.map-state.read-cache-size",
                    "python.map-state.write-cache-size"):
-        caches.set_integer(option, config.python_state_cache_entries)
-    env.configure(caches)
+        python.set_integer(option, config.python_state_cache_entries)
+    python.set_string("python.execution-mode", config.python_execution_mode)
+    env.configure(python)
     # The Kafka sources and sinks are table operators: without planner-made uids their ids
     # are hashes of the graph's shape, and adding an operator anywhere orphans their state.
     t_env.get_config().set("table.exec.uid.generation", "ALWAYS")
@@ -157,13 +162,16 @@ def parse_config(argv: Sequence[str] | None) -> AnomalyFlagsConfig:
                         help="seconds of event time per batch of test runs judged")
     parser.add_argument("--shadow-detector", action="store_true",
                         help="add the run-volume detector in shadow mode")
+    parser.add_argument("--python-execution-mode", choices=["process", "thread"])
     args = parser.parse_args(argv)
     thresholds = (Thresholds.model_validate(json.loads(args.thresholds.read_text()))
                   if args.thresholds else Thresholds())
     if args.state_ttl_days is not None:
         thresholds = thresholds.model_copy(
             update={"state_ttl_s": int(args.state_ttl_days * 86_400)})
-    extra = {"release_interval_s": args.release_interval_s} if args.release_interval_s else {}
+    extra = {name: getattr(args, name) for name in ("release_interval_s",
+                                                     "python_execution_mode")
+             if getattr(args, name)}
     return AnomalyFlagsConfig(thresholds=thresholds, shadow_detector=args.shadow_detector,
                               **extra, **stream_config_fields(args))
 

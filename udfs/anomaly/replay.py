@@ -1,6 +1,7 @@
-"""The anomaly-flags pipeline in one plain Python loop, in event time, without Flink.
+"""The anomaly-flags detectors in one plain Python loop, in event time, without Flink.
 
-It takes the same steps as the job's operators, with the same detector code:
+It judges the same evidence in the same order as the job's operator, with the same detector
+code, and so raises the same flags (the tests check that, on the stack and with fake state):
 
     record -> late? (event time <= watermark: dropped, the job dead-letters it)
            -> test runs wait per (org, test) until the watermark passes them, then go through
@@ -8,9 +9,11 @@ It takes the same steps as the job's operators, with the same detector code:
            -> a project window closes when the watermark reaches its end: FailureRateBaseline
            -> error reports count per (org, project) window (by event id): ErrorRateBaseline
 
-The watermark is the largest event time seen minus the delay, as the job's bounded
-out-of-orderness strategy computes it. Used as the benchmark's plain-Python baseline and by
-the fast detection-quality tests.
+The job releases runs in batches per release interval rather than one by one; per test the
+order is the same, and a window's last batch is released before the window closes.
+By default the watermark is the largest event time seen minus the delay, as a single
+partition's bounded out-of-orderness gives it; a caller reading several partitions passes its
+own. Used as the benchmark's plain-Python baseline and by the fast detection-quality tests.
 """
 
 from __future__ import annotations
@@ -46,8 +49,13 @@ class Replay:
         self._error_projects: dict[tuple[str, str], ErrorRateBaseline] = defaultdict(
             ErrorRateBaseline)
 
-    def add(self, record: TestRun | ErrorReport) -> list[AnomalyFlag]:
-        """Take one record in arrival order; returns the flags it lets the detectors raise."""
+    def add(self, record: TestRun | ErrorReport,
+            watermark: int | None = None) -> list[AnomalyFlag]:
+        """Take one record in arrival order; returns the flags it lets the detectors raise.
+
+        The watermark then advances to ``watermark`` (a caller reading several partitions
+        passes the minimum of theirs), by default to this record's time minus the delay.
+        """
         if record.event_time <= self.watermark:
             self.late += 1
             return []
@@ -57,7 +65,9 @@ class Replay:
             heapq.heappush(self._run_timers, (record.event_time, key))
         else:
             self._count_error(record)
-        return self.advance(record.event_time - self.delay_ms - 1)
+        if watermark is None:
+            watermark = record.event_time - self.delay_ms - 1
+        return self.advance(watermark)
 
     def finish(self) -> list[AnomalyFlag]:
         """End of a bounded input: the watermark jumps to the end of time, as in Flink."""
@@ -69,7 +79,7 @@ class Replay:
         self.watermark = watermark
         flags: list[AnomalyFlag] = []
         # Runs first: they feed the project windows this same watermark closes, as the job's
-        # per-test operator emits them before it forwards the watermark.
+        # operator releases a window's runs before it closes the window.
         while self._run_timers and self._run_timers[0][0] <= watermark:
             at, key = heapq.heappop(self._run_timers)
             flags += self._release_runs(key, at)
