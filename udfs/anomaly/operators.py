@@ -135,6 +135,14 @@ class ProjectDetectors(KeyedProcessFunction):
     Every timer is registered while an element is processed, never from ``on_timer``: a
     Python worker's registrations reach the JVM only after the JVM has fired every timer the
     current watermark passes, so one registered in ``on_timer`` could fire out of order.
+
+    A checkpoint can also miss timers (PyFlink 2.0.2, process mode): the JVM applies a
+    worker's registrations through the task mailbox, and the snapshot taken right after the
+    bundle flush at a barrier does not wait for them. The state written in that bundle is in
+    the checkpoint; its timers may not be. So after a restore a worker registers the timers
+    of every bucket it adds a run to once more (a timer registered twice fires once), and
+    each timer releases every bucket and closes every window that is due, not only its own:
+    a bucket whose timer was lost goes with the next timer of its key, in the same order.
     """
 
     def __init__(self, thresholds: Thresholds, release_interval_ms: int) -> None:
@@ -144,8 +152,12 @@ class ProjectDetectors(KeyedProcessFunction):
             raise ValueError("windows must be whole multiples of the release interval")
         self.thresholds = thresholds
         self.release_ms = release_interval_ms
+        #: (key, bucket end) whose timers this worker registered: not state, so a restored
+        #: worker starts empty and registers again what the checkpoint may have lost.
+        self._armed: set[tuple[str, int]] = set()
 
     def open(self, runtime_context: RuntimeContext):
+        self._armed = set()
         ttl = state_ttl(self.thresholds)
         context = runtime_context
         # Release interval end -> the runs waiting for it; small values, one read per event.
@@ -167,12 +179,13 @@ class ProjectDetectors(KeyedProcessFunction):
         at, timers = value[8], ctx.timer_service()
         if value[0]:
             release = at - at % self.release_ms + self.release_ms - 1
-            waiting = self.pending.get(release)
-            if waiting is None:
-                waiting = []
+            armed = (ctx.get_current_key(), release)
+            if armed not in self._armed:
+                self._armed.add(armed)
                 size = self.thresholds.failure_rate.window_ms
                 timers.register_event_time_timer(release)
                 timers.register_event_time_timer(window_start(at, size) + size - 1)
+            waiting = self.pending.get(release) or []
             waiting.append(Row(*value[1:]))
             self.pending.put(release, waiting)
             return
@@ -183,23 +196,25 @@ class ProjectDetectors(KeyedProcessFunction):
             timers.register_event_time_timer(start + size - 1)
 
     def on_timer(self, timestamp, ctx):
-        org_id, project_id = split_key(ctx.get_current_key())
+        key = ctx.get_current_key()
+        org_id, project_id = split_key(key)
         end = timestamp + 1
         t = self.thresholds
-        flags = self._release_runs(timestamp)
+        flags: list[AnomalyFlag | None] = []
+        for release in sorted(r for r in self.pending.keys() if r <= timestamp):
+            flags += self._release_runs(release)
+            self._armed.discard((key, release))
         # Windows are aligned to the epoch, so only a multiple of the size can end one.
         if end % t.failure_rate.window_ms == 0:
-            flags.append(self._close_run_window(org_id, project_id, end))
+            flags += self._close_run_windows(org_id, project_id, end)
         if end % t.error_burst.window_ms == 0:
-            flags.append(self._close_error_window(org_id, project_id, end))
+            flags += self._close_error_windows(org_id, project_id, end)
         for flag in flags:
             if flag is not None:
                 yield anomaly_output(flag)
 
     def _release_runs(self, release: int) -> list[AnomalyFlag | None]:
         waiting = self.pending.get(release)
-        if waiting is None:
-            return []
         self.pending.remove(release)
         due, _ = due_in_order([TestRun(*row) for row in waiting], release)
         t, size = self.thresholds, self.thresholds.failure_rate.window_ms
@@ -224,35 +239,41 @@ class ProjectDetectors(KeyedProcessFunction):
             self.run_windows.put(start, Row(runs, failures))
         return flags
 
-    def _close_run_window(self, org_id: str, project_id: str, end: int) -> AnomalyFlag | None:
+    def _close_run_windows(self, org_id: str, project_id: str,
+                           end: int) -> list[AnomalyFlag | None]:
+        """Judge every failure-rate window that ends by ``end``, oldest first."""
         t = self.thresholds
-        start = end - t.failure_rate.window_ms
-        counts = self.run_windows.get(start)
-        if counts is None:
-            return None
-        self.run_windows.remove(start)
-        state = self.failure_rate.value()
-        baseline = FailureRateBaseline.from_values(state) if state else FailureRateBaseline()
-        flag = baseline.close_window(org_id, project_id, start, counts[0], counts[1],
-                                     t.failure_rate, t.state_ttl_ms)
-        self.failure_rate.update(Row(*baseline.to_values()))
-        return flag
+        size = t.failure_rate.window_ms
+        flags = []
+        for start in sorted(s for s in self.run_windows.keys() if s + size <= end):
+            runs, failures = self.run_windows.get(start)
+            self.run_windows.remove(start)
+            state = self.failure_rate.value()
+            baseline = FailureRateBaseline.from_values(state) if state else FailureRateBaseline()
+            flags.append(baseline.close_window(org_id, project_id, start, runs, failures,
+                                               t.failure_rate, t.state_ttl_ms))
+            self.failure_rate.update(Row(*baseline.to_values()))
+        return flags
 
-    def _close_error_window(self, org_id: str, project_id: str, end: int) -> AnomalyFlag | None:
+    def _close_error_windows(self, org_id: str, project_id: str,
+                             end: int) -> list[AnomalyFlag | None]:
+        """Judge every error window that ends by ``end``, oldest first."""
         t = self.thresholds
-        start = end - t.error_burst.window_ms
-        in_window = [event_id for event_id, window in self.error_windows.items()
-                     if window == start]
-        if not in_window:
-            return None
-        for event_id in in_window:
-            self.error_windows.remove(event_id)
-        state = self.error_rate.value()
-        baseline = ErrorRateBaseline.from_values(state) if state else ErrorRateBaseline()
-        flag = baseline.close_window(org_id, project_id, start, len(in_window), t.error_burst,
-                                     t.state_ttl_ms)
-        self.error_rate.update(Row(*baseline.to_values()))
-        return flag
+        size = t.error_burst.window_ms
+        due: dict[int, list[str]] = {}
+        for event_id, start in self.error_windows.items():
+            if start + size <= end:
+                due.setdefault(start, []).append(event_id)
+        flags = []
+        for start in sorted(due):
+            for event_id in due[start]:
+                self.error_windows.remove(event_id)
+            state = self.error_rate.value()
+            baseline = ErrorRateBaseline.from_values(state) if state else ErrorRateBaseline()
+            flags.append(baseline.close_window(org_id, project_id, start, len(due[start]),
+                                               t.error_burst, t.state_ttl_ms))
+            self.error_rate.update(Row(*baseline.to_values()))
+        return flags
 
 
 class RunVolumeShadow(KeyedProcessFunction):
