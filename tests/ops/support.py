@@ -150,18 +150,20 @@ def metric_rows(settings: StackSettings) -> dict[tuple, tuple]:
 
 
 def wait_for_rows(settings: StackSettings, expected: dict[tuple, tuple],
-                  timeout: float = 600) -> dict[tuple, tuple]:
-    """The run's rows once they equal ``expected``; on timeout, what still differs."""
+                  timeout: float = 600, *, read=None, what: str = "windows") -> dict:
+    """The run's rows (``read(settings)``, by default its test_metrics) once they equal
+    ``expected``; on timeout, what still differs."""
+    read = read or metric_rows
     deadline = time.monotonic() + timeout
-    rows: dict[tuple, tuple] = {}
+    rows: dict = {}
     while time.monotonic() < deadline:
-        rows = metric_rows(settings)
+        rows = read(settings)
         if rows == expected:
             return rows
         time.sleep(2)
     missing = expected.keys() - rows.keys()
     wrong = [k for k in expected.keys() & rows.keys() if rows[k] != expected[k]]
-    raise AssertionError(f"after {timeout:.0f}s: {len(missing)} windows missing, "
+    raise AssertionError(f"after {timeout:.0f}s: {len(missing)} {what} missing, "
                          f"{len(rows.keys() - expected.keys())} unexpected, {len(wrong)} "
                          f"different, e.g. {[(rows[k], expected[k]) for k in wrong[:2]]}")
 

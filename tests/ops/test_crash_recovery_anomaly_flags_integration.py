@@ -32,11 +32,12 @@ from ops.support import (
     run_database,
     sentinels,
     wait_for_job,
+    wait_for_rows,
     wait_until,
     watch_recovery,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(7200)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 log = logging.getLogger(__name__)
 
 # About 96% of the generated records are on these two topics: over 200k input events.
@@ -106,7 +107,7 @@ def start_at(bootstrap: str, offsets: Offsets) -> None:
 
 def job_args(offsets: Offsets | None = None) -> list[str]:
     # No idleness: every partition has records to the end (see ops/support.py job_args).
-    args = ["--parallelism", "1", "--checkpoint-interval", "2", "--idle-timeout", "3600",
+    args = ["--parallelism", "2", "--checkpoint-interval", "2", "--idle-timeout", "3600",
             "--start-from", "group-offsets"]
     for topic, spans in (offsets or {}).items():
         spec = ";".join(f"partition:{p},offset:{end}" for p, (_, end) in sorted(spans.items()))
@@ -144,7 +145,7 @@ def test_anomaly_flags_killed_twice_gives_the_failure_free_result(stack, rest):
     reference = run_database(stack, "ops_anomaly_reference")
     start_at(stack.kafka_bootstrap, offsets)
     reference_job = submit(stack, reference, job_args(offsets))
-    wait_for_job(rest, reference_job, "FINISHED", timeout=3600)
+    wait_for_job(rest, reference_job, "FINISHED", timeout=900)
     expected = anomaly_rows(reference)
     assert expected, "the failure-free run flagged nothing: nothing to compare"
 
@@ -166,8 +167,7 @@ def test_anomaly_flags_killed_twice_gives_the_failure_free_result(stack, rest):
         # checkpoint it restored would hold every timer back (idleness is off). New sentinels
         # on every partition, later than the first, let each one advance again.
         produce(stack.kafka_bootstrap, later_sentinels(last, timedelta(hours=2)))
-        wait_until(lambda: anomaly_rows(crashed) == expected, "the failure-free anomalies",
-                   timeout=3600, poll=5)
+        wait_for_rows(crashed, expected, timeout=900, read=anomaly_rows, what="anomalies")
         assert len(rest.exceptions(job_id)) >= 2
     finally:
         rest.cancel(job_id)
