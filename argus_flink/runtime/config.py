@@ -21,7 +21,9 @@ class StreamJobConfig(BaseModel):
 
     job_name: str
     endpoints: Endpoints
-    parallelism: int = Field(2, ge=1)
+    #: Only when given: otherwise the cluster's parallelism.default (the FlinkDeployment's
+    #: job.parallelism on Kubernetes) applies.
+    parallelism: int | None = Field(None, ge=1)
     checkpoint_interval_s: float = Field(10.0, gt=0)
     #: Bounded out-of-orderness: how far behind the newest event an event may arrive.
     watermark_delay_s: float = Field(30.0, ge=0)
