@@ -6,6 +6,8 @@ link; the catalog check comes first, so a typo is reported as an unknown job.
 
 from __future__ import annotations
 
+import time
+
 from argus_flink.catalog import job_spec
 from argus_flink.ops.errors import JobNotRunningError
 from argus_flink.ops.rest import FlinkRest, JobOverview
@@ -33,3 +35,15 @@ def running_job(rest: FlinkRest, name: str) -> JobOverview:
         f"{name} is not running on {rest.base_url} ({running}). "
         f"Start it with `argus-flink submit {name}` or `argus-flink replay {name} --from latest`."
     )
+
+
+def running_job_with_tasks_up(rest: FlinkRest, name: str, *, timeout: float,
+                              poll: float = 0.5) -> JobOverview:
+    """``running_job``, once none of its tasks is still starting: Flink refuses a checkpoint
+    or savepoint until every task runs, as it is right after a submit or a restart."""
+    deadline = time.monotonic() + timeout
+    job = running_job(rest, name)
+    while (job.state != "RUNNING" or job.tasks_starting) and time.monotonic() < deadline:
+        time.sleep(poll)
+        job = running_job(rest, name)
+    return job

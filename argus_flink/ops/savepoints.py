@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from argus_flink.ops.errors import SavepointFailedError, main_cause
 from argus_flink.ops.rest import FlinkRest
-from argus_flink.ops.running import running_job
+from argus_flink.ops.running import running_job, running_job_with_tasks_up
 
 SAVEPOINT_FORMAT = "CANONICAL"
 SAVEPOINT_DIR_KEY = "execution.checkpointing.savepoint-dir"
@@ -41,11 +41,13 @@ def savepoint_target(rest: FlinkRest, job: str) -> str | None:
 def take_savepoint(rest: FlinkRest, job: str, *, target: str | None = None,
                    timeout: float = 600.0) -> SavepointResult:
     """A savepoint of the running job ``job``; the job keeps running."""
-    overview = running_job(rest, job)
+    deadline = time.monotonic() + timeout
+    overview = running_job_with_tasks_up(rest, job, timeout=timeout)
     started = time.monotonic()
     trigger = rest.trigger_savepoint(overview.id, target or savepoint_target(rest, job),
                                      format_type=SAVEPOINT_FORMAT)
-    location = wait_for_savepoint(rest, overview.id, trigger, timeout=timeout, what="savepoint")
+    location = wait_for_savepoint(rest, overview.id, trigger, what="savepoint",
+                                  timeout=max(deadline - started, 1.0))
     return SavepointResult(job, overview.id, location, time.monotonic() - started, stopped=False)
 
 
@@ -53,12 +55,13 @@ def stop_with_savepoint(rest: FlinkRest, job: str, *, target: str | None = None,
                         drain: bool = False, timeout: float = 600.0) -> SavepointResult:
     """Stop ``job`` with a final savepoint. Without ``drain`` open windows stay in the
     savepoint, to fire after the replay; ``drain`` fires them now (for a final shutdown)."""
-    overview = running_job(rest, job)
+    deadline = time.monotonic() + timeout
+    overview = running_job_with_tasks_up(rest, job, timeout=timeout)
     started = time.monotonic()
     trigger = rest.stop_with_savepoint(overview.id, target or savepoint_target(rest, job),
                                        drain=drain, format_type=SAVEPOINT_FORMAT)
-    location = wait_for_savepoint(rest, overview.id, trigger, timeout=timeout,
-                                  what="stop with savepoint")
+    location = wait_for_savepoint(rest, overview.id, trigger, what="stop with savepoint",
+                                  timeout=max(deadline - started, 1.0))
     return SavepointResult(job, overview.id, location, time.monotonic() - started, stopped=True)
 
 

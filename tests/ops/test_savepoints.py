@@ -86,3 +86,15 @@ def test_a_slow_savepoint_times_out_with_where_to_look():
     with pytest.raises(SavepointFailedError, match=r"still running after 0s.*checkpoints"):
         wait_for_savepoint(fake.client(), JOB_ID, "t1", timeout=0, what="savepoint",
                            sleep=lambda s: None)
+
+
+def test_a_savepoint_waits_for_a_job_whose_tasks_are_still_starting():
+    starting = overview((JOB_ID, "test-metrics", "RUNNING"))
+    starting["jobs"][0]["tasks"] = {"total": 3, "running": 1, "initializing": 2}
+    fake = cluster().on("GET", "/jobs/overview", starting, starting,
+                        overview((JOB_ID, "test-metrics", "RUNNING")))
+    take_savepoint(fake.client(), "test-metrics")
+    asked = [path for method, path, _ in fake.requests if method == "POST"]
+    assert asked == [f"/jobs/{JOB_ID}/savepoints"]
+    overviews = [path for method, path, _ in fake.requests if path == "/jobs/overview"]
+    assert len(overviews) == 3  # triggered only once every task ran
