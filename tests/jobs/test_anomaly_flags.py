@@ -20,6 +20,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from rich.console import Console
 
+from anomaly_expectations import anomaly_table_rows, replayed_flags
 from argus_flink.contracts import (
     AnomalyKind,
     AnomalyPayload,
@@ -42,8 +43,7 @@ from argus_flink.submit import flink_run
 from jobs.anomaly_flags import INPUT_TOPICS, JOB_NAME
 from udfs.anomaly.evaluation import Detection, evaluate
 from udfs.anomaly.insights import from_epoch_ms, insight_id, to_insight
-from udfs.anomaly.records import AnomalyFlag, ErrorReport, TestRun, epoch_ms
-from udfs.anomaly.replay import Replay
+from udfs.anomaly.records import AnomalyFlag, epoch_ms
 from udfs.anomaly.thresholds import Thresholds
 
 pytestmark = pytest.mark.integration
@@ -408,14 +408,17 @@ def test_detection_quality_through_the_job_on_the_generator_ground_truth(stack):
     # generator's disorder stays within the watermark delay, so none should be late; if a
     # loaded machine's idle partitions make some late, the replay leaves them out too.)
     late = late_originals(stack.kafka_bootstrap, orgs)
-    replayed = {insight_id(flag): flag for flag in _replay(without_late(records, late))}
+    replayed = {insight_id(flag): flag for flag in replayed_flags(
+        (record.topic, record.value) for record in without_late(records, late))}
     only_job = sorted(set(insights) - set(replayed))
     only_replay = sorted(set(replayed) - set(insights))
     restarts = len(FlinkRest(stack.flink_rest_url).exceptions(job_id))
     assert not only_job and not only_replay, (
         f"{len(late)} late, {restarts} restarts; only the job: {[insights[i].payload for i in only_job][:5]}; "
         f"only the replay: {[replayed[i] for i in only_replay][:5]}")
-    assert len(anomaly_rows(stack.postgres_dsn, orgs)) == len(insights)
+    # Column for column, what the job wrote is what the replay computes.
+    expected_rows = {key: row[1:] for key, row in anomaly_table_rows(replayed.values()).items()}
+    assert anomaly_rows(stack.postgres_dsn, orgs) == expected_rows
 
 
 def late_originals(bootstrap: str, orgs: set[str]) -> list[bytes]:
@@ -437,18 +440,3 @@ def without_late(records: Sequence[Record], late: list[bytes]) -> list[Record]:
             continue
         kept.append(record)
     return kept[::-1]
-
-
-def _replay(records: Iterable[Record]) -> list[AnomalyFlag]:
-    from argus_flink.contracts import DeadLetter, parse
-
-    replay = Replay(Thresholds(), watermark_delay_ms=30_000)
-    flags: list[AnomalyFlag] = []
-    for record in records:
-        parsed = parse(record.topic, record.value)
-        if isinstance(parsed, DeadLetter) or record.topic not in INPUT_TOPICS:
-            continue
-        event = parsed.event
-        flags += replay.add(TestRun.from_event(event) if record.topic == INPUT_TOPICS[0]
-                            else ErrorReport.from_event(event))
-    return flags + replay.finish()

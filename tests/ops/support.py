@@ -237,10 +237,11 @@ def watch_recovery(rest: FlinkRest, job_id: str, checkpoint_before: int, killed_
 
 
 def kill_taskmanager(cluster: FlinkCluster) -> float:
-    """SIGKILL the local TaskManager; returns when it was killed (epoch seconds)."""
+    """SIGKILL the local TaskManager with its Python workers, as a crashed pod loses them all
+    (the TaskManager leads a session of its own); returns when (epoch seconds)."""
     pid = read_pid(cluster.pid_dir / "taskmanager.pid")
     assert pid is not None, "no TaskManager pid file"
-    os.kill(pid, signal.SIGKILL)
+    os.killpg(pid, signal.SIGKILL)
     killed_at = time.time()
     wait_until(lambda: not pid_alive(pid), "the TaskManager to die", timeout=30, poll=0.1)
     return killed_at
