@@ -108,6 +108,9 @@ class FakeMapState:
     def keys(self):
         return list(self._map())
 
+    def values(self):
+        return list(self._map().values())
+
 
 class FakeFlink:
     def __init__(self, function, runtime: FakeRuntime | None = None) -> None:

@@ -139,10 +139,11 @@ class ProjectDetectors(KeyedProcessFunction):
     A checkpoint can also miss timers (PyFlink 2.0.2, process mode): the JVM applies a
     worker's registrations through the task mailbox, and the snapshot taken right after the
     bundle flush at a barrier does not wait for them. The state written in that bundle is in
-    the checkpoint; its timers may not be. So after a restore a worker registers the timers
-    of every bucket it adds a run to once more (a timer registered twice fires once), and
-    each timer releases every bucket and closes every window that is due, not only its own:
-    a bucket whose timer was lost goes with the next timer of its key, in the same order.
+    the checkpoint; its timers may not be. So a worker, the first time it meets a key, judges
+    what the watermark has passed in that key's state and registers the timers of the rest
+    again (a timer registered twice fires once); afterwards only each timer's own bucket and
+    window are read. A key that never sees an event or a timer again after a restore keeps
+    what such a lost timer held.
     """
 
     def __init__(self, thresholds: Thresholds, release_interval_ms: int) -> None:
@@ -152,12 +153,13 @@ class ProjectDetectors(KeyedProcessFunction):
             raise ValueError("windows must be whole multiples of the release interval")
         self.thresholds = thresholds
         self.release_ms = release_interval_ms
-        #: (key, bucket end) whose timers this worker registered: not state, so a restored
-        #: worker starts empty and registers again what the checkpoint may have lost.
+        #: Worker memory, not state, so a restored worker starts empty: the keys whose state
+        #: it has re-armed, and the (key, bucket end) whose timers it registered.
+        self._reconciled: set[str] = set()
         self._armed: set[tuple[str, int]] = set()
 
     def open(self, runtime_context: RuntimeContext):
-        self._armed = set()
+        self._reconciled, self._armed = set(), set()
         ttl = state_ttl(self.thresholds)
         context = runtime_context
         # Release interval end -> the runs waiting for it; small values, one read per event.
@@ -176,15 +178,13 @@ class ProjectDetectors(KeyedProcessFunction):
             _with_ttl(ValueStateDescriptor("error-rate-baseline", ERROR_RATE_STATE), ttl))
 
     def process_element(self, value, ctx):
-        at, timers = value[8], ctx.timer_service()
+        at, key, timers = value[8], ctx.get_current_key(), ctx.timer_service()
+        if key not in self._reconciled:
+            self._rearm(key, timers)
         if value[0]:
             release = at - at % self.release_ms + self.release_ms - 1
-            armed = (ctx.get_current_key(), release)
-            if armed not in self._armed:
-                self._armed.add(armed)
-                size = self.thresholds.failure_rate.window_ms
-                timers.register_event_time_timer(release)
-                timers.register_event_time_timer(window_start(at, size) + size - 1)
+            if (key, release) not in self._armed:
+                self._arm(key, release, timers)
             waiting = self.pending.get(release) or []
             waiting.append(Row(*value[1:]))
             self.pending.put(release, waiting)
@@ -198,24 +198,65 @@ class ProjectDetectors(KeyedProcessFunction):
     def on_timer(self, timestamp, ctx):
         key = ctx.get_current_key()
         org_id, project_id = split_key(key)
-        end = timestamp + 1
         t = self.thresholds
         flags: list[AnomalyFlag | None] = []
-        for release in sorted(r for r in self.pending.keys() if r <= timestamp):
-            flags += self._release_runs(release)
-            self._armed.discard((key, release))
+        if key not in self._reconciled:
+            # Timers registered here reach the JVM only after this firing loop, so what the
+            # watermark has passed is judged now, in event-time order; the rest is re-armed.
+            flags += self._catch_up(key, org_id, project_id,
+                                    ctx.timer_service().current_watermark())
+            self._rearm(key, ctx.timer_service())
+        if self.pending.contains(timestamp):
+            flags += self._release_runs(key, timestamp)
         # Windows are aligned to the epoch, so only a multiple of the size can end one.
+        end = timestamp + 1
         if end % t.failure_rate.window_ms == 0:
-            flags += self._close_run_windows(org_id, project_id, end)
+            flags += self._close_run_windows(org_id, project_id, [end - t.failure_rate.window_ms])
         if end % t.error_burst.window_ms == 0:
             flags += self._close_error_windows(org_id, project_id, end)
         for flag in flags:
             if flag is not None:
                 yield anomaly_output(flag)
 
-    def _release_runs(self, release: int) -> list[AnomalyFlag | None]:
+    # --- timers that a restored checkpoint may lack ------------------------------------
+
+    def _arm(self, key: str, release: int, timers) -> None:
+        size = self.thresholds.failure_rate.window_ms
+        self._armed.add((key, release))
+        timers.register_event_time_timer(release)
+        timers.register_event_time_timer(window_start(release, size) + size - 1)
+
+    def _rearm(self, key: str, timers) -> None:
+        """Once per key and worker: register the timers of every bucket and window in the
+        key's state again (a timer registered twice fires once)."""
+        self._reconciled.add(key)
+        for release in self.pending.keys():
+            self._arm(key, release, timers)
+        size = self.thresholds.failure_rate.window_ms
+        for start in self.run_windows.keys():
+            timers.register_event_time_timer(start + size - 1)
+        size = self.thresholds.error_burst.window_ms
+        for start in set(self.error_windows.values()):
+            timers.register_event_time_timer(start + size - 1)
+
+    def _catch_up(self, key: str, org_id: str, project_id: str,
+                  watermark: int) -> list[AnomalyFlag | None]:
+        """Release every bucket and close every window the watermark has passed, oldest
+        first: runs before the windows they count into, as their own timers would."""
+        flags: list[AnomalyFlag | None] = []
+        for release in sorted(r for r in self.pending.keys() if r <= watermark):
+            flags += self._release_runs(key, release)
+        size = self.thresholds.failure_rate.window_ms
+        flags += self._close_run_windows(org_id, project_id, sorted(
+            start for start in self.run_windows.keys() if start + size - 1 <= watermark))
+        return flags + self._close_error_windows(org_id, project_id, watermark + 1)
+
+    # --- judging ---------------------------------------------------------------------
+
+    def _release_runs(self, key: str, release: int) -> list[AnomalyFlag | None]:
         waiting = self.pending.get(release)
         self.pending.remove(release)
+        self._armed.discard((key, release))
         due, _ = due_in_order([TestRun(*row) for row in waiting], release)
         t, size = self.thresholds, self.thresholds.failure_rate.window_ms
         flags: list[AnomalyFlag | None] = []
@@ -240,17 +281,18 @@ class ProjectDetectors(KeyedProcessFunction):
         return flags
 
     def _close_run_windows(self, org_id: str, project_id: str,
-                           end: int) -> list[AnomalyFlag | None]:
-        """Judge every failure-rate window that ends by ``end``, oldest first."""
+                           starts: list[int]) -> list[AnomalyFlag | None]:
+        """Judge the failure-rate windows starting at ``starts`` (in order) that hold runs."""
         t = self.thresholds
-        size = t.failure_rate.window_ms
         flags = []
-        for start in sorted(s for s in self.run_windows.keys() if s + size <= end):
-            runs, failures = self.run_windows.get(start)
+        for start in starts:
+            counts = self.run_windows.get(start)
+            if counts is None:
+                continue
             self.run_windows.remove(start)
             state = self.failure_rate.value()
             baseline = FailureRateBaseline.from_values(state) if state else FailureRateBaseline()
-            flags.append(baseline.close_window(org_id, project_id, start, runs, failures,
+            flags.append(baseline.close_window(org_id, project_id, start, counts[0], counts[1],
                                                t.failure_rate, t.state_ttl_ms))
             self.failure_rate.update(Row(*baseline.to_values()))
         return flags
