@@ -53,7 +53,7 @@ class AnomalyFlagsConfig(StreamJobConfig):
     #: map entry, so the defaults of 1,000 would miss on almost every run of a large suite.
     python_state_cache_entries: int = Field(20_000, ge=0)
     #: "process" runs the Python functions in worker processes; "thread" embeds them in the
-    #: TaskManager JVM (see bench/results/anomaly_flags.md for how each fares here).
+    #: TaskManager JVM (`make bench-anomaly-flags` measures both).
     python_execution_mode: Literal["process", "thread"] = "process"
 
 
