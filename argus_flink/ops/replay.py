@@ -22,7 +22,7 @@ from argus_flink.ops.errors import (
     main_cause,
 )
 from argus_flink.ops.metadata import METADATA_FILE, operator_name
-from argus_flink.ops.rest import FlinkRest
+from argus_flink.ops.rest import TASK_STARTING_STATES, FlinkRest
 from argus_flink.ops.running import active_jobs_named
 from argus_flink.ops.savepoint_catalog import latest
 from argus_flink.settings import StackSettings
@@ -33,8 +33,6 @@ LATEST = "latest"
 _UNMAPPED_STATE = re.compile(r"Cannot map checkpoint/savepoint state for operator ([0-9a-f]{32})")
 _STATE_TYPE_CHANGED = ("StateMigrationException", "incompatible with the old state serializer",
                        "The new state serializer")
-# Task states that mean "not yet running": restoring state happens in INITIALIZING.
-_STARTING = ("CREATED", "SCHEDULED", "DEPLOYING", "INITIALIZING", "RECONCILING")
 _FAILED = ("FAILED", "FAILING", "RESTARTING", "CANCELED", "CANCELLING")
 
 COMPATIBLE_CHANGES = (
@@ -160,7 +158,7 @@ def _subtasks_starting(details: dict) -> int:
     """Subtasks not yet running. (A vertex's own status reads RUNNING as soon as one of its
     subtasks runs, and ``status-counts`` counts vertices, so only ``tasks`` is exact.)"""
     return sum((vertex.get("tasks") or {}).get(state, 0)
-               for vertex in details.get("vertices", []) for state in _STARTING)
+               for vertex in details.get("vertices", []) for state in TASK_STARTING_STATES)
 
 
 def local_catalog(settings: StackSettings, rest: FlinkRest | None = None) -> LocalSavepointCatalog:

@@ -22,9 +22,10 @@ from tenacity import (
 
 from argus_flink.ops.errors import ClusterDownError, FlinkRestError
 
+#: Task states before RUNNING (restoring state happens in INITIALIZING); ``/jobs/overview``
+#: counts them in lower case.
+TASK_STARTING_STATES = ("CREATED", "SCHEDULED", "DEPLOYING", "INITIALIZING", "RECONCILING")
 #: Jobs in these states still own their slots and may write to the sinks.
-#: Task states before RUNNING, as ``/jobs/overview`` counts them (in lower case).
-TASK_STARTING_STATES = ("created", "scheduled", "deploying", "initializing")
 ACTIVE_STATES = frozenset({"INITIALIZING", "CREATED", "RUNNING", "FAILING", "CANCELLING",
                            "RESTARTING", "RECONCILING", "SUSPENDED"})
 
@@ -41,7 +42,7 @@ class JobOverview:
     start_time: datetime | None
     tasks_total: int
     tasks_running: int
-    tasks_starting: int = 0  # created, scheduled, deploying or initializing
+    tasks_starting: int = 0  # in one of TASK_STARTING_STATES
 
     @property
     def active(self) -> bool:
@@ -178,7 +179,7 @@ class FlinkRest:
                 start_time=from_epoch_ms(job.get("start-time")),
                 tasks_total=int(job.get("tasks", {}).get("total", 0)),
                 tasks_running=int(job.get("tasks", {}).get("running", 0)),
-                tasks_starting=sum(int(job.get("tasks", {}).get(state, 0))
+                tasks_starting=sum(int(job.get("tasks", {}).get(state.lower(), 0))
                                    for state in TASK_STARTING_STATES),
             )
             for job in self._request("GET", "/jobs/overview").get("jobs", [])
