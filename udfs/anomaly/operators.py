@@ -153,13 +153,12 @@ class ProjectDetectors(KeyedProcessFunction):
             raise ValueError("windows must be whole multiples of the release interval")
         self.thresholds = thresholds
         self.release_ms = release_interval_ms
-        #: Worker memory, not state, so a restored worker starts empty: the keys whose state
-        #: it has re-armed, and the (key, bucket end) whose timers it registered.
+        #: Keys whose state this worker has re-armed: worker memory, not state, so a restored
+        #: worker starts empty. After that, a new bucket is the only one without timers.
         self._reconciled: set[str] = set()
-        self._armed: set[tuple[str, int]] = set()
 
     def open(self, runtime_context: RuntimeContext):
-        self._reconciled, self._armed = set(), set()
+        self._reconciled = set()
         ttl = state_ttl(self.thresholds)
         context = runtime_context
         # Release interval end -> the runs waiting for it; small values, one read per event.
@@ -183,9 +182,10 @@ class ProjectDetectors(KeyedProcessFunction):
             self._rearm(key, timers)
         if value[0]:
             release = at - at % self.release_ms + self.release_ms - 1
-            if (key, release) not in self._armed:
-                self._arm(key, release, timers)
-            waiting = self.pending.get(release) or []
+            waiting = self.pending.get(release)
+            if waiting is None:
+                waiting = []
+                self._arm(release, timers)
             waiting.append(Row(*value[1:]))
             self.pending.put(release, waiting)
             return
@@ -203,11 +203,10 @@ class ProjectDetectors(KeyedProcessFunction):
         if key not in self._reconciled:
             # Timers registered here reach the JVM only after this firing loop, so what the
             # watermark has passed is judged now, in event-time order; the rest is re-armed.
-            flags += self._catch_up(key, org_id, project_id,
-                                    ctx.timer_service().current_watermark())
+            flags += self._catch_up(org_id, project_id, ctx.timer_service().current_watermark())
             self._rearm(key, ctx.timer_service())
         if self.pending.contains(timestamp):
-            flags += self._release_runs(key, timestamp)
+            flags += self._release_runs(timestamp)
         # Windows are aligned to the epoch, so only a multiple of the size can end one.
         end = timestamp + 1
         if end % t.failure_rate.window_ms == 0:
@@ -220,9 +219,9 @@ class ProjectDetectors(KeyedProcessFunction):
 
     # --- timers that a restored checkpoint may lack ------------------------------------
 
-    def _arm(self, key: str, release: int, timers) -> None:
+    def _arm(self, release: int, timers) -> None:
+        """The timers of a bucket: its release and the end of its failure-rate window."""
         size = self.thresholds.failure_rate.window_ms
-        self._armed.add((key, release))
         timers.register_event_time_timer(release)
         timers.register_event_time_timer(window_start(release, size) + size - 1)
 
@@ -231,7 +230,7 @@ class ProjectDetectors(KeyedProcessFunction):
         key's state again (a timer registered twice fires once)."""
         self._reconciled.add(key)
         for release in self.pending.keys():
-            self._arm(key, release, timers)
+            self._arm(release, timers)
         size = self.thresholds.failure_rate.window_ms
         for start in self.run_windows.keys():
             timers.register_event_time_timer(start + size - 1)
@@ -239,13 +238,13 @@ class ProjectDetectors(KeyedProcessFunction):
         for start in set(self.error_windows.values()):
             timers.register_event_time_timer(start + size - 1)
 
-    def _catch_up(self, key: str, org_id: str, project_id: str,
+    def _catch_up(self, org_id: str, project_id: str,
                   watermark: int) -> list[AnomalyFlag | None]:
         """Release every bucket and close every window the watermark has passed, oldest
         first: runs before the windows they count into, as their own timers would."""
         flags: list[AnomalyFlag | None] = []
         for release in sorted(r for r in self.pending.keys() if r <= watermark):
-            flags += self._release_runs(key, release)
+            flags += self._release_runs(release)
         size = self.thresholds.failure_rate.window_ms
         flags += self._close_run_windows(org_id, project_id, sorted(
             start for start in self.run_windows.keys() if start + size - 1 <= watermark))
@@ -253,10 +252,9 @@ class ProjectDetectors(KeyedProcessFunction):
 
     # --- judging ---------------------------------------------------------------------
 
-    def _release_runs(self, key: str, release: int) -> list[AnomalyFlag | None]:
+    def _release_runs(self, release: int) -> list[AnomalyFlag | None]:
         waiting = self.pending.get(release)
         self.pending.remove(release)
-        self._armed.discard((key, release))
         due, _ = due_in_order([TestRun(*row) for row in waiting], release)
         t, size = self.thresholds, self.thresholds.failure_rate.window_ms
         flags: list[AnomalyFlag | None] = []
