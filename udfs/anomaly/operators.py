@@ -153,12 +153,14 @@ class ProjectDetectors(KeyedProcessFunction):
             raise ValueError("windows must be whole multiples of the release interval")
         self.thresholds = thresholds
         self.release_ms = release_interval_ms
-        #: Keys whose state this worker has re-armed: worker memory, not state, so a restored
-        #: worker starts empty. After that, a new bucket is the only one without timers.
-        self._reconciled: set[str] = set()
+        #: Per key this worker has re-armed, the release times of its pending buckets:
+        #: worker memory, not state, so a restored worker starts empty. After that, a new
+        #: bucket is the only one without timers, and it is known to be new without asking
+        #: the JVM (a lookup of a missing map key is a round trip that no cache answers).
+        self._buckets: dict[str, set[int]] = {}
 
     def open(self, runtime_context: RuntimeContext):
-        self._reconciled = set()
+        self._buckets = {}
         ttl = state_ttl(self.thresholds)
         context = runtime_context
         # Release interval end -> the runs waiting for it; small values, one read per event.
@@ -178,13 +180,15 @@ class ProjectDetectors(KeyedProcessFunction):
 
     def process_element(self, value, ctx):
         at, key, timers = value[8], ctx.get_current_key(), ctx.timer_service()
-        if key not in self._reconciled:
-            self._rearm(key, timers)
+        buckets = self._buckets.get(key)
+        if buckets is None:
+            buckets = self._rearm(key, timers)
         if value[0]:
             release = at - at % self.release_ms + self.release_ms - 1
-            waiting = self.pending.get(release)
+            waiting = self.pending.get(release) if release in buckets else None
             if waiting is None:
                 waiting = []
+                buckets.add(release)
                 self._arm(release, timers)
             waiting.append(Row(*value[1:]))
             self.pending.put(release, waiting)
@@ -200,12 +204,14 @@ class ProjectDetectors(KeyedProcessFunction):
         org_id, project_id = split_key(key)
         t = self.thresholds
         flags: list[AnomalyFlag | None] = []
-        if key not in self._reconciled:
+        if key not in self._buckets:
             # Timers registered here reach the JVM only after this firing loop, so what the
             # watermark has passed is judged now, in event-time order; the rest is re-armed.
             flags += self._catch_up(org_id, project_id, ctx.timer_service().current_watermark())
             self._rearm(key, ctx.timer_service())
-        if self.pending.contains(timestamp):
+        buckets = self._buckets[key]
+        if timestamp in buckets:
+            buckets.remove(timestamp)
             flags += self._release_runs(timestamp)
         # Windows are aligned to the epoch, so only a multiple of the size can end one.
         end = timestamp + 1
@@ -225,11 +231,11 @@ class ProjectDetectors(KeyedProcessFunction):
         timers.register_event_time_timer(release)
         timers.register_event_time_timer(window_start(release, size) + size - 1)
 
-    def _rearm(self, key: str, timers) -> None:
+    def _rearm(self, key: str, timers) -> set[int]:
         """Once per key and worker: register the timers of every bucket and window in the
-        key's state again (a timer registered twice fires once)."""
-        self._reconciled.add(key)
-        for release in self.pending.keys():
+        key's state again (a timer registered twice fires once); returns its buckets."""
+        buckets = self._buckets[key] = set(self.pending.keys())
+        for release in buckets:
             self._arm(release, timers)
         size = self.thresholds.failure_rate.window_ms
         for start in self.run_windows.keys():
@@ -237,6 +243,7 @@ class ProjectDetectors(KeyedProcessFunction):
         size = self.thresholds.error_burst.window_ms
         for start in set(self.error_windows.values()):
             timers.register_event_time_timer(start + size - 1)
+        return buckets
 
     def _catch_up(self, org_id: str, project_id: str,
                   watermark: int) -> list[AnomalyFlag | None]:
@@ -253,7 +260,7 @@ class ProjectDetectors(KeyedProcessFunction):
     # --- judging ---------------------------------------------------------------------
 
     def _release_runs(self, release: int) -> list[AnomalyFlag | None]:
-        waiting = self.pending.get(release)
+        waiting = self.pending.get(release) or []  # none if state TTL took it first
         self.pending.remove(release)
         due, _ = due_in_order([TestRun(*row) for row in waiting], release)
         t, size = self.thresholds, self.thresholds.failure_rate.window_ms
