@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="also the job's parallelism: one partition per source subtask")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep-stack", action="store_true", help="leave the stack running")
+    parser.add_argument("--skip-savepoints", action="store_true",
+                        help="leave out the savepoint and replay timings")
     parser.add_argument("--topic", help="reuse a topic prefilled by an earlier run (with "
                                         "--keep-stack) instead of producing a new one")
     args = parser.parse_args(argv)
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     from argus_flink.install import ensure_installed
     from argus_flink.settings import StackSettings
     from argus_flink.stack import stack as local_stack
-    from bench.test_metrics import baselines, flink, report, workload
+    from bench.test_metrics import baselines, flink, report, savepoint_cycle, workload
 
     console = Console()
     settings = StackSettings()
@@ -77,18 +79,27 @@ def main(argv: list[str] | None = None) -> None:
 
         load = os.getloadavg()
         offsets = ",".join(f"{p}:{o}" for p, o in raw.end_offsets)
-        job_args = ["--input-topic", topic, "--insight-topic", outputs[0],
-                    "--dlq-topic", outputs[1], "--bounded-offsets", offsets,
-                    "--parallelism", str(args.partitions), "--job-name", "test-metrics-bench",
-                    "--transactional-id-prefix", f"bench-{uuid.uuid4().hex[:8]}"]
+        common_args = ["--input-topic", topic, "--insight-topic", outputs[0],
+                       "--dlq-topic", outputs[1], "--parallelism", str(args.partitions)]
+        job_args = [*common_args, "--bounded-offsets", offsets, "--job-name",
+                    "test-metrics-bench", "--transactional-id-prefix",
+                    f"bench-{uuid.uuid4().hex[:8]}"]
         orgs = sorted({org for org, _, _ in windows})
         started = time.monotonic()
         run = flink.run_job(settings, job_args, records=prefill.records,
                             windows=len(windows), orgs=orgs)
         console.print(f"Flink job: {run.rate:,.0f} events/s, {run.cpu_rate:,.0f} per CPU-s "
                       f"({time.monotonic() - started:,.0f} s with submission)")
+        cycle = None
+        if not args.skip_savepoints:
+            console.print("savepoint, stop with savepoint and replay at this state size")
+            unbounded = [*common_args, "--transactional-id-prefix",
+                         f"bench-{uuid.uuid4().hex[:8]}"]
+            cycle = savepoint_cycle.measure(settings, unbounded, prefill.records)
+            console.print(f"  savepoint {cycle.savepoint_seconds:.1f} s, stop "
+                          f"{cycle.stop_seconds:.1f} s, restore {cycle.restore_seconds:.1f} s")
         text = report.render(prefill=prefill, raw=raw, python=python, flink=run, goals=GOALS,
-                             parallelism=args.partitions, load=load)
+                             parallelism=args.partitions, load=load, cycle=cycle)
         console.print(f"wrote {report.write(text, RESULT)}")
         console.print(text)
     finally:

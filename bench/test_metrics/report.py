@@ -13,7 +13,7 @@ def _mib(n: float) -> str:
 
 
 def render(*, prefill, raw, python, flink, goals: dict[str, float], parallelism: int,
-           load: tuple[float, float, float]) -> str:
+           load: tuple[float, float, float], cycle=None) -> str:
     vs_python = flink.rate / python.rate
     vs_raw = flink.rate / raw.rate
     summary = flink.checkpoints.get("summary", {})
@@ -63,6 +63,7 @@ def render(*, prefill, raw, python, flink, goals: dict[str, float], parallelism:
         f"| checkpointed size max | {_mib(size.get('max', 0))} |",
         f"| TaskManager peak RSS (VmHWM) | {_mib(flink.peak_rss_bytes)} |",
         "",
+        *_savepoint_lines(cycle),
         "Where the source task spent its time (top frames of its thread in jstack samples):",
         "",
         "| frame | samples |",
@@ -79,6 +80,25 @@ def render(*, prefill, raw, python, flink, goals: dict[str, float], parallelism:
         "",
     ]
     return "\n".join(lines)
+
+
+def _savepoint_lines(cycle) -> list[str]:
+    if cycle is None:
+        return []
+    return [
+        "Savepoints at this state size (the job read the whole topic unbounded, then the "
+        "steps of `argus-flink savepoint`, `stop --savepoint` and `replay`):",
+        "",
+        "| operation | value |",
+        "|---|---|",
+        f"| state size (last checkpoint, full) | {_mib(cycle.state_bytes)} |",
+        f"| savepoint, job keeps running (trigger -> complete) | {cycle.savepoint_seconds:.1f} s |",
+        f"| stop with savepoint (trigger -> complete) | {cycle.stop_seconds:.1f} s |",
+        f"| savepoint on disk | {_mib(cycle.savepoint_bytes)} |",
+        f"| replay: client submits the job | {cycle.submit_seconds:.1f} s |",
+        f"| replay: restore (job start -> every task running) | {cycle.restore_seconds:.1f} s |",
+        "",
+    ]
 
 
 def write(text: str, path: Path) -> Path:
