@@ -1,5 +1,6 @@
-"""The operations figures at the benchmark's state size: the job reads the whole prefilled
-topic unbounded, then takes a savepoint, stops with one, and is replayed from it.
+"""The operations figures at the benchmark's state size: the job reads the prefilled topic
+unbounded and takes a savepoint halfway, while it works through the backlog; once it has read
+everything it stops with a savepoint and is replayed from it.
 
 Each step runs through the same functions as `argus-flink savepoint`, `stop --savepoint` and
 `replay`, so the figures are what a user of those commands waits for.
@@ -23,8 +24,9 @@ MODULE = "jobs.test_metrics"
 
 @dataclass(frozen=True)
 class SavepointCycle:
-    state_bytes: int  # full state size of the last checkpoint before the savepoints
-    savepoint_seconds: float  # trigger -> complete, the job keeps running
+    state_bytes: int  # full state size of the last checkpoint before the stop
+    savepoint_seconds: float  # trigger -> complete, halfway through the backlog (busy job)
+    savepoint_bytes_busy: int  # that savepoint's files on disk
     stop_seconds: float  # stop-with-savepoint: trigger -> complete
     savepoint_bytes: int  # the stop savepoint's files on disk
     submit_seconds: float  # replay: Flink's client runs the driver and submits
@@ -35,6 +37,13 @@ def _source_records(rest: FlinkRest, job_id: str) -> int:
     vertices = rest.job(job_id).get("vertices", [])
     return sum(v["metrics"].get("write-records", 0) for v in vertices
                if v["name"].startswith("Source"))
+
+
+def _wait_for_records(rest: FlinkRest, job_id: str, records: int, deadline: float) -> None:
+    while _source_records(rest, job_id) < records:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"job {job_id} read fewer than {records:,} records")
+        time.sleep(1)
 
 
 def _wait_for_checkpoint_after(rest: FlinkRest, job_id: str, after: int, timeout: float) -> int:
@@ -59,20 +68,19 @@ def measure(settings: StackSettings, job_args: list[str], records: int,
         job_id = flink_run(settings, MODULE, job_args, timeout=900)
         try:
             deadline = time.monotonic() + timeout
-            while _source_records(rest, job_id) < records:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"job {job_id} read fewer than {records:,} records")
-                time.sleep(2)
-            # A checkpoint begun after the last record: the savepoints hold all the state.
+            _wait_for_records(rest, job_id, records // 2, deadline)
+            savepoint = take_savepoint(rest, JOB_NAME)
+            _wait_for_records(rest, job_id, records, deadline)
+            # A checkpoint begun after the last record: the stop savepoint holds all state.
             begun = rest.checkpoints(job_id).completed
             state = _wait_for_checkpoint_after(rest, job_id, begun.id if begun else 0, 600)
-            savepoint = take_savepoint(rest, JOB_NAME)
             stopped = stop_with_savepoint(rest, JOB_NAME)
         except BaseException:
             rest.cancel(job_id)
             raise
         replayed = replay(settings, rest, JOB_NAME, stopped.location, job_args=job_args)
         rest.cancel(replayed.job_id)
-    return SavepointCycle(state, savepoint.seconds, stopped.seconds,
+    return SavepointCycle(state, savepoint.seconds, _directory_bytes(savepoint.location),
+                          stopped.seconds,
                           _directory_bytes(stopped.location), replayed.submit_seconds,
                           replayed.restore_seconds)
