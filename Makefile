@@ -43,3 +43,10 @@ bench-knowledge-graph: setup
 .PHONY: bench-anomaly-flags
 bench-anomaly-flags: setup
 	$(VENV)/bin/python -m bench.anomaly_flags
+
+# failure-embeddings: embeddings/s in the job against the model called directly, and failure
+# events/s against embeddings/s at the generator's repeat rate, on a private stack; writes
+# bench/results/failure_embeddings.md.
+.PHONY: bench-failure-embeddings
+bench-failure-embeddings: setup
+	$(VENV)/bin/python -m bench.failure_embeddings

@@ -64,3 +64,25 @@ class StackSettings(BaseSettings):
 
 def load_settings() -> StackSettings:
     return StackSettings()
+
+
+# Private stacks (the test suite's, each benchmark's) keep away from a developer's stack on
+# the defaults: these ports, each moved by the stack's own offset.
+_PRIVATE_PORTS = {
+    "ARGUS_KAFKA_PORT": 29092,
+    "ARGUS_POSTGRES_PORT": 25432,
+    "ARGUS_BOLT_PORT": 27687,
+    "ARGUS_GRAPH_HTTP_PORT": 22480,
+    "ARGUS_FLINK_REST_PORT": 28081,
+    "ARGUS_FLINK_RPC_PORT": 26123,
+}
+_PRIVATE_PROMETHEUS_PORTS = (29249, 29259)
+
+
+def private_stack_env(name: str, offset: int = 0) -> dict[str, str]:
+    """The ARGUS_* variables of a private stack with its state in ``.argus/<name>``."""
+    env = {"ARGUS_HOME": str(PROJECT_ROOT / ".argus" / name)}
+    env.update({variable: str(port + offset) for variable, port in _PRIVATE_PORTS.items()})
+    low, high = _PRIVATE_PROMETHEUS_PORTS
+    env["ARGUS_PROMETHEUS_PORTS"] = f"{low + offset}-{high + offset}"
+    return env

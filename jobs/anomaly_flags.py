@@ -53,7 +53,8 @@ class AnomalyFlagsConfig(StreamJobConfig):
     #: map entry, so the defaults of 1,000 would miss on almost every run of a large suite.
     python_state_cache_entries: int = Field(20_000, ge=0)
     #: "process" runs the Python functions in worker processes; "thread" embeds them in the
-    #: TaskManager JVM (`make bench-anomaly-flags` measures both).
+    #: TaskManager JVM. PyFlink 2.0.2's thread mode cannot run this job: its `LIST(ROW)` map
+    #: state fails on the first put (`make bench-anomaly-flags` tries both and says why).
     python_execution_mode: Literal["process", "thread"] = "process"
 
 

@@ -12,19 +12,10 @@ import shutil
 
 import pytest
 
-from argus_flink.settings import PROJECT_ROOT, StackSettings
+from argus_flink.settings import StackSettings, private_stack_env
 
 _OFFSET = int(os.environ.get("ARGUS_TEST_PORT_OFFSET", "0"))
-TEST_STACK_ENV = {
-    "ARGUS_HOME": str(PROJECT_ROOT / ".argus" / f"test-stack{_OFFSET or ''}"),
-    "ARGUS_KAFKA_PORT": str(29092 + _OFFSET),
-    "ARGUS_POSTGRES_PORT": str(25432 + _OFFSET),
-    "ARGUS_BOLT_PORT": str(27687 + _OFFSET),
-    "ARGUS_GRAPH_HTTP_PORT": str(22480 + _OFFSET),
-    "ARGUS_FLINK_REST_PORT": str(28081 + _OFFSET),
-    "ARGUS_FLINK_RPC_PORT": str(26123 + _OFFSET),
-    "ARGUS_PROMETHEUS_PORTS": f"{29249 + _OFFSET}-{29259 + _OFFSET}",
-}
+TEST_STACK_ENV = private_stack_env(f"test-stack{_OFFSET or ''}", _OFFSET)
 
 
 @pytest.fixture(scope="session")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import sysconfig
 from pathlib import Path
 
 import httpx
 
 from argus_flink.flinkconf import dump_flink_conf, render_flink_conf
 from argus_flink.install.flink_home import PYFLINK_DIR
-from argus_flink.settings import StackSettings
+from argus_flink.settings import PROJECT_ROOT, StackSettings
 from argus_flink.stack.process import running_pid
 from argus_flink.stack.service import Health, Service
 
@@ -41,6 +43,17 @@ def flink_env(settings: StackSettings) -> dict[str, str]:
         "PYFLINK_PYTHON": sys.executable,
         "FLINK_IDENT_STRING": "argus",
     }
+
+
+def embedded_python_env() -> dict[str, str]:
+    """For thread mode, where the TaskManager embeds CPython (pemja). Started from the base
+    interpreter's library, it sees neither the venv nor the project (an editable install is
+    a .pth hook, which only the venv's own start-up runs), so `import pemja` fails and the
+    job restarts forever (FLINK-38585). The process-wide PYTHONPATH is honoured."""
+    paths = [sysconfig.get_paths()["purelib"], str(PROJECT_ROOT)]
+    if os.environ.get("PYTHONPATH"):
+        paths.append(os.environ["PYTHONPATH"])
+    return {"PYTHONPATH": os.pathsep.join(paths)}
 
 
 def write_flink_conf(settings: StackSettings) -> Path:
@@ -85,7 +98,8 @@ class FlinkCluster(Service):
     def _spawn_taskmanager(self) -> None:
         bin_dir = self.settings.tools / "flink-home" / "bin"
         self._spawn([str(bin_dir / "taskmanager.sh"), "start-foreground"],
-                    env=flink_env(self.settings), pid_name="taskmanager")
+                    env={**flink_env(self.settings), **embedded_python_env()},
+                    pid_name="taskmanager")
 
     def start_taskmanager(self) -> bool:
         """Start the TaskManager alone if it died, keeping the JobManager and its jobs, which

@@ -26,19 +26,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from argus_flink.settings import PROJECT_ROOT
+from argus_flink.settings import PROJECT_ROOT, private_stack_env
 
-OFFSET = 450
-BENCH_ENV = {
-    "ARGUS_HOME": str(PROJECT_ROOT / ".argus" / "bench-anomaly-flags"),
-    "ARGUS_KAFKA_PORT": str(29092 + OFFSET),
-    "ARGUS_POSTGRES_PORT": str(25432 + OFFSET),
-    "ARGUS_BOLT_PORT": str(27687 + OFFSET),
-    "ARGUS_GRAPH_HTTP_PORT": str(22480 + OFFSET),
-    "ARGUS_FLINK_REST_PORT": str(28081 + OFFSET),
-    "ARGUS_FLINK_RPC_PORT": str(26123 + OFFSET),
-    "ARGUS_PROMETHEUS_PORTS": f"{29249 + OFFSET}-{29259 + OFFSET}",
-}
+BENCH_ENV = private_stack_env("bench-anomaly-flags", offset=450)
 RESULT = PROJECT_ROOT / "bench" / "results" / "anomaly_flags.md"
 WARMUP_RECORDS = 2_000  # sent unpaced before the latency run, so Python workers are warm
 # Event time runs ~100x faster than the clock in the latency run; the idle timeout (10 s in
@@ -48,8 +38,9 @@ LIVE_IDLE_TIMEOUT_S = 1.0
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench-anomaly-flags", description=__doc__)
-    parser.add_argument("--events", type=int, default=40_000, help="throughput workload")
-    parser.add_argument("--latency-events", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=150_000, help="throughput workload")
+    parser.add_argument("--latency-seconds", type=float, default=60,
+                        help="how long the latency run sends at 50%% load")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--timeout", type=float, default=1_200, help="per bounded job run")
     parser.add_argument("--keep-stack", action="store_true", help="leave the stack running")
@@ -64,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     from argus_flink.stack import stack as local_stack
     from argus_flink.topics import TOPICS
     from bench.anomaly_flags import flink, report
-    from bench.anomaly_flags.workload import InputWriter
+    from bench.common.workload import InputWriter
     from jobs.anomaly_flags import INPUT_TOPICS
 
     console = Console()
@@ -98,18 +89,23 @@ def main(argv: list[str] | None = None) -> None:
             console.print(f"job, {mode} mode: {run.rate:,.0f} events/s {run.note}")
 
         # --- latency at 50% of the job's rate -------------------------------------------
-        capacity = max(run.rate for run in results.flink_runs)
-        rate = capacity / 2
-        latency_config = WorkloadConfig(seed=args.seed + 1, events=args.latency_events,
+        fastest = max(results.flink_runs, key=lambda run: run.rate)
+        if not fastest.rate:
+            raise RuntimeError("no job run finished: " + "; ".join(
+                f"{run.label} mode: {run.note}" for run in results.flink_runs))
+        rate = fastest.rate / 2
+        latency_events = WARMUP_RECORDS + int(rate * args.latency_seconds)
+        latency_config = WorkloadConfig(seed=args.seed + 1, events=latency_events,
                                         orgs=3, scale=2, start=datetime(2026, 6, 1, tzinfo=UTC))
         records, latency_manifest = generate_with_manifest(latency_config)
         records = [r for r in records if r.topic in INPUT_TOPICS]
         warmup, paced = records[:WARMUP_RECORDS], records[WARMUP_RECORDS:]
         start = {topic: dict(ends) for topic, ends in writer.ends.items()}
-        live = flink.start_live(settings, start, LIVE_IDLE_TIMEOUT_S)
+        live = flink.start_live(settings, start, LIVE_IDLE_TIMEOUT_S, fastest.label)
         warm = writer.write(warmup)
         flink.wait_for_records(settings, live, warm.records)
-        console.print(f"latency run: {len(paced):,} records at {rate:,.0f}/s")
+        console.print(f"latency run, {fastest.label} mode: {len(paced):,} records at "
+                      f"{rate:,.0f}/s")
         with tempfile.TemporaryDirectory() as scratch:
             baseline_live = start_baseline(settings, start, Path(scratch),
                                            live_seconds=len(paced) / rate + 60)
@@ -119,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
             time.sleep(20)  # the last flags of both
             results.latency_batch = sent
             results.latency_rate = rate
+            results.latency_mode = fastest.label
             results.baseline_live = finish_baseline(baseline_live)
         results.state_bytes = flink.stop_and_measure_state(
             settings, live, f"file://{settings.home}/bench-savepoints")

@@ -13,19 +13,9 @@ import uuid
 
 from rich.console import Console
 
-from argus_flink.settings import PROJECT_ROOT
+from argus_flink.settings import PROJECT_ROOT, private_stack_env
 
-OFFSET = 300
-BENCH_ENV = {
-    "ARGUS_HOME": str(PROJECT_ROOT / ".argus" / "bench-stack"),
-    "ARGUS_KAFKA_PORT": str(29092 + OFFSET),
-    "ARGUS_POSTGRES_PORT": str(25432 + OFFSET),
-    "ARGUS_BOLT_PORT": str(27687 + OFFSET),
-    "ARGUS_GRAPH_HTTP_PORT": str(22480 + OFFSET),
-    "ARGUS_FLINK_REST_PORT": str(28081 + OFFSET),
-    "ARGUS_FLINK_RPC_PORT": str(26123 + OFFSET),
-    "ARGUS_PROMETHEUS_PORTS": f"{29249 + OFFSET}-{29259 + OFFSET}",
-}
+BENCH_ENV = private_stack_env("bench-stack", offset=300)
 GOALS = {"vs_python": 5.0, "vs_raw": 0.5}
 RESULT = PROJECT_ROOT / "bench" / "results" / "test_metrics.md"
 

@@ -17,8 +17,8 @@ import httpx
 import psycopg
 
 from argus_flink.settings import StackSettings
-from argus_flink.stack.process import running_pid
 from argus_flink.submit import flink_run
+from bench.common.taskmanager import taskmanager_pid
 
 
 @dataclass
@@ -46,19 +46,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, all threads (fields 14 and 15 of /proc/PID/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def taskmanager_pid(settings: StackSettings) -> int:
-    pid = running_pid(settings.home / "flink" / "run" / "taskmanager.pid")
-    if pid is None:
-        raise RuntimeError("no TaskManager is running on the benchmark stack")
-    # The pid file may name the launcher script; the JVM is then its (only) child.
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return int(children[0]) if children and "java" not in _cmdline(pid) else pid
-
-
-def _cmdline(pid: int) -> str:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
 def _rss_bytes(pid: int, field_name: str = "VmRSS") -> int:

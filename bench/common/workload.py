@@ -1,6 +1,6 @@
-"""The benchmark's input: seeded generator workloads written to the contract's input topics,
-with the exact offsets each batch occupies (from delivery reports: the benchmark stack is
-private, so nothing else writes there) and, when paced, when each record was sent."""
+"""A benchmark's input: seeded generator records written to a job's input topics, with the
+exact offsets each batch occupies (from delivery reports: the benchmark stack is private, so
+nothing else writes there) and, when paced, when each record was sent."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from confluent_kafka import Producer
 
 from argus_flink.generator.produce import RateLimiter, producer_config
 from argus_flink.generator.record import Record, to_epoch_ms
-from jobs.anomaly_flags import INPUT_TOPICS
 
 
 @dataclass
@@ -36,8 +35,10 @@ class Batch:
         return self.sent[index][1] if index < len(self.sent) else None
 
     def job_args(self, *, bounded: bool) -> list[str]:
+        """The job options that read this batch: from the group offsets (committed at the
+        batch's starts), to its stops when bounded."""
         args = ["--start-from", "group-offsets"]
-        for topic in INPUT_TOPICS if bounded else ():
+        for topic in self.stops if bounded else ():
             spec = ";".join(f"partition:{p},offset:{o}"
                             for p, o in sorted(self.stops[topic].items()))
             args += ["--bounded-offsets", f"{topic}={spec}"]
@@ -45,7 +46,8 @@ class Batch:
 
 
 class InputWriter:
-    """Writes batches one after another and remembers where each ends."""
+    """Writes batches to the given topics one after another and remembers where each ends;
+    records for other topics are left out."""
 
     def __init__(self, bootstrap: str, partitions: dict[str, int]) -> None:
         self.bootstrap = bootstrap
