@@ -38,7 +38,14 @@ def main(argv: list[str] | None = None) -> None:
     from argus_flink.install import ensure_installed
     from argus_flink.settings import StackSettings
     from argus_flink.stack import stack as local_stack
-    from bench.test_metrics import baselines, flink, report, savepoint_cycle, workload
+    from bench.test_metrics import (
+        baselines,
+        flink,
+        flink_floor,
+        report,
+        savepoint_cycle,
+        workload,
+    )
 
     console = Console()
     settings = StackSettings()
@@ -69,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
 
         load = os.getloadavg()
         offsets = ",".join(f"{p}:{o}" for p, o in raw.end_offsets)
+        floor = flink_floor.measure(settings, topic, offsets, args.partitions, prefill.records)
+        console.print(f"Flink floor (source -> blackhole): {floor.rate:,.0f} events/s, "
+                      f"{floor.cpu_rate:,.0f} per CPU-s")
         common_args = ["--input-topic", topic, "--insight-topic", outputs[0],
                        "--dlq-topic", outputs[1], "--parallelism", str(args.partitions)]
         job_args = [*common_args, "--bounded-offsets", offsets, "--job-name",
@@ -88,7 +98,8 @@ def main(argv: list[str] | None = None) -> None:
             cycle = savepoint_cycle.measure(settings, unbounded, prefill.records)
             console.print(f"  savepoint {cycle.savepoint_seconds:.1f} s, stop "
                           f"{cycle.stop_seconds:.1f} s, restore {cycle.restore_seconds:.1f} s")
-        text = report.render(prefill=prefill, raw=raw, python=python, flink=run, goals=GOALS,
+        text = report.render(prefill=prefill, raw=raw, python=python, floor=floor, flink=run,
+                             goals=GOALS,
                              parallelism=args.partitions, load=load, cycle=cycle)
         console.print(f"wrote {report.write(text, RESULT)}")
         console.print(text)
