@@ -150,7 +150,7 @@ def produce(
         for record in records:
             if limiter is not None:
                 limiter.wait()
-            _send(producer, record)
+            send_record(producer, record)
             stats.produced += 1
             stats.bytes += len(record.value)
             stats.by_topic[record.topic] += 1
@@ -168,7 +168,8 @@ def produce(
     return stats
 
 
-def _send(producer: _Producer, record: Record) -> None:
+def send_record(producer: _Producer, record: Record) -> None:
+    """Produce one record, waiting while librdkafka's local queue is full."""
     while True:
         try:
             producer.produce(record.topic, record.value, record.key)

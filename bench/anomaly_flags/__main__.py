@@ -26,9 +26,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from argus_flink.settings import PROJECT_ROOT, private_stack_env
+from argus_flink.generator.config import WorkloadConfig
+from argus_flink.generator.workload import generate_with_manifest
+from argus_flink.settings import PROJECT_ROOT, StackSettings
+from bench.anomaly_flags import flink, report
+from bench.common.bounded import FlinkRun
+from bench.common.stack import private_stack
+from bench.common.workload import InputWriter
+from jobs.anomaly_flags import INPUT_TOPICS
 
-BENCH_ENV = private_stack_env("bench-anomaly-flags", offset=450)
 RESULT = PROJECT_ROOT / "bench" / "results" / "anomaly_flags.md"
 WARMUP_RECORDS = 2_000  # sent unpaced before the latency run, so Python workers are warm
 # Event time runs about 2,000x faster than the clock in the latency run; the idle timeout
@@ -47,91 +53,79 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=1_200, help="per bounded job run")
     parser.add_argument("--keep-stack", action="store_true", help="leave the stack running")
     args = parser.parse_args(argv)
-    os.environ.update(BENCH_ENV)
-
-    # Imported after the environment is set: settings read ARGUS_* once.
-    from argus_flink.generator.config import WorkloadConfig
-    from argus_flink.generator.workload import generate_with_manifest
-    from argus_flink.install import ensure_installed
-    from argus_flink.settings import StackSettings
-    from argus_flink.stack import stack as local_stack
-    from argus_flink.topics import TOPICS
-    from bench.anomaly_flags import flink, report
-    from bench.common.workload import InputWriter
-    from jobs.anomaly_flags import INPUT_TOPICS
-
     console = Console()
-    settings = StackSettings()
-    ensure_installed(settings.tools)
-    console.print(f"starting the benchmark stack in {settings.home}")
-    local_stack.down(settings)
-    local_stack.up(settings)
-    load_before = os.getloadavg()
-    results = report.Results(started=datetime.now(UTC), load_before=load_before)
-    watcher = flink.InsightWatcher(settings.kafka_bootstrap)
-    try:
-        watcher.start()
-        watcher.ready.wait(60)
-        writer = InputWriter(settings.kafka_bootstrap,
-                             {t.name: t.local_partitions for t in TOPICS if t.name in INPUT_TOPICS})
-        # --- throughput ------------------------------------------------------------------
-        throughput_config = WorkloadConfig(seed=args.seed, events=args.events, orgs=3, scale=4,
-                                           bad_fraction=0.01, duplicate_fraction=0.01)
-        records, manifest = generate_with_manifest(throughput_config)
-        batch = writer.write(records)
-        results.workload(batch, manifest)
-        console.print(f"throughput workload: {batch.records:,} input records")
-
-        baseline = run_baseline(settings, batch, live_seconds=None)
-        results.baseline = baseline
-        console.print(f"baseline consumer: {baseline['rate']:,.0f} events/s")
-        for mode in ("process", "thread"):
-            run = flink.run_bounded(settings, batch, mode, args.timeout)
-            results.flink_runs.append(run)
-            console.print(f"job, {mode} mode: {run.rate:,.0f} events/s {run.note}")
-
-        # --- latency at 50% of the job's rate -------------------------------------------
-        fastest = max(results.flink_runs, key=lambda run: run.rate)
-        if not fastest.rate:
-            raise RuntimeError("no job run finished: " + "; ".join(
-                f"{run.label} mode: {run.note}" for run in results.flink_runs))
-        rate = fastest.rate / 2
-        latency_events = WARMUP_RECORDS + int(rate * args.latency_seconds)
-        latency_config = WorkloadConfig(seed=args.seed + 1, events=latency_events,
-                                        orgs=3, scale=4, start=datetime(2026, 6, 1, tzinfo=UTC))
-        records, latency_manifest = generate_with_manifest(latency_config)
-        records = [r for r in records if r.topic in INPUT_TOPICS]
-        warmup, paced = records[:WARMUP_RECORDS], records[WARMUP_RECORDS:]
-        start = {topic: dict(ends) for topic, ends in writer.ends.items()}
-        live = flink.start_live(settings, start, LIVE_IDLE_TIMEOUT_S, fastest.label)
-        warm = writer.write(warmup)
-        flink.wait_for_records(settings, live, warm.records)
-        console.print(f"latency run, {fastest.label} mode: {len(paced):,} records at "
-                      f"{rate:,.0f}/s")
-        with tempfile.TemporaryDirectory() as scratch:
-            baseline_live = start_baseline(settings, start, Path(scratch),
-                                           live_seconds=len(paced) / rate + 60)
-            time.sleep(10)  # the baseline has caught up with the warm-up records
-            sent = writer.write(paced, rate=rate)
-            flink.wait_for_records(settings, live, warm.records + sent.records)
-            time.sleep(20)  # the last flags of both
-            results.latency_batch = sent
-            results.latency_rate = rate
-            results.latency_mode = fastest.label
-            results.baseline_live = finish_baseline(baseline_live)
-        results.state_bytes = flink.stop_and_measure_state(
-            settings, live, f"file://{settings.home}/bench-savepoints")
-        results.state_tests = sum(len(p.tests) for org in latency_manifest.orgs
-                                  for p in org.projects)
-        results.latency_manifest = latency_manifest
-    finally:
-        watcher.stopping.set()
-        results.flink_flags = dict(watcher.seen)
-        results.load_after = os.getloadavg()
-        if not args.keep_stack:
-            local_stack.down(settings)
+    with private_stack("bench-anomaly-flags", offset=450, keep=args.keep_stack,
+                       console=console) as settings:
+        results = report.Results(started=datetime.now(UTC), load_before=os.getloadavg())
+        watcher = flink.InsightWatcher(settings.kafka_bootstrap)
+        try:
+            watcher.start()
+            watcher.ready.wait(60)
+            writer = InputWriter(settings.kafka_bootstrap, INPUT_TOPICS)
+            fastest = measure_throughput(settings, writer, args, results, console)
+            measure_latency(settings, writer, fastest, args, results, console)
+        finally:
+            watcher.stopping.set()
+            results.flink_flags = dict(watcher.seen)
+            results.load_after = os.getloadavg()
     RESULT.write_text(report.render(results))
     console.print(f"wrote {RESULT.relative_to(PROJECT_ROOT)}")
+
+
+def measure_throughput(settings: StackSettings, writer: InputWriter, args: argparse.Namespace,
+                       results: report.Results, console: Console) -> FlinkRun:
+    """One seeded workload through the baseline and the job in each mode; the fastest run."""
+    config = WorkloadConfig(seed=args.seed, events=args.events, orgs=3, scale=4,
+                            bad_fraction=0.01, duplicate_fraction=0.01)
+    records, manifest = generate_with_manifest(config)
+    batch = writer.write(records)
+    results.workload(batch, manifest)
+    console.print(f"throughput workload: {batch.records:,} input records")
+    results.baseline = run_baseline(settings, batch, live_seconds=None)
+    console.print(f"baseline consumer: {results.baseline['rate']:,.0f} events/s")
+    for mode in ("process", "thread"):
+        run = flink.run_bounded(settings, batch, mode, args.timeout)
+        results.flink_runs.append(run)
+        console.print(f"job, {mode} mode: {run.rate:,.0f} events/s {run.note}")
+    fastest = max(results.flink_runs, key=lambda run: run.rate)
+    if not fastest.rate:
+        raise RuntimeError("no job run finished: " + "; ".join(
+            f"{run.label} mode: {run.note}" for run in results.flink_runs))
+    return fastest
+
+
+def measure_latency(settings: StackSettings, writer: InputWriter, fastest: FlinkRun,
+                    args: argparse.Namespace, results: report.Results,
+                    console: Console) -> None:
+    """A second workload sent at half the fastest run's rate, consumed live by the job (in
+    that run's mode) and the baseline; then the job stops with a savepoint to size its state."""
+    rate = fastest.rate / 2
+    config = WorkloadConfig(seed=args.seed + 1,
+                            events=WARMUP_RECORDS + int(rate * args.latency_seconds),
+                            orgs=3, scale=4, start=datetime(2026, 6, 1, tzinfo=UTC))
+    records, manifest = generate_with_manifest(config)
+    records = [r for r in records if r.topic in INPUT_TOPICS]
+    warmup, paced = records[:WARMUP_RECORDS], records[WARMUP_RECORDS:]
+    start = {topic: dict(ends) for topic, ends in writer.ends.items()}
+    live = flink.start_live(settings, start, LIVE_IDLE_TIMEOUT_S, fastest.label)
+    warm = writer.write(warmup)
+    flink.wait_for_records(settings, live, warm.records)
+    console.print(f"latency run, {fastest.label} mode: {len(paced):,} records at {rate:,.0f}/s")
+    with tempfile.TemporaryDirectory() as scratch:
+        baseline_live = start_baseline(settings, start, Path(scratch),
+                                       live_seconds=len(paced) / rate + 60)
+        time.sleep(10)  # the baseline has caught up with the warm-up records
+        sent = writer.write(paced, rate=rate)
+        flink.wait_for_records(settings, live, warm.records + sent.records)
+        time.sleep(20)  # the last flags of both
+        results.latency_batch = sent
+        results.latency_rate = rate
+        results.latency_mode = fastest.label
+        results.baseline_live = finish_baseline(baseline_live)
+    results.state_bytes = flink.stop_and_measure_state(
+        settings, live, f"file://{settings.home}/bench-savepoints")
+    results.state_tests = sum(len(p.tests) for org in manifest.orgs for p in org.projects)
+    results.latency_manifest = manifest
 
 
 def _baseline_command(settings, batch_file: Path, result_file: Path,

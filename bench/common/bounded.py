@@ -87,8 +87,8 @@ def run_bounded(settings: StackSettings, module: str, group_id: str, batch: Batc
             for mark, share in (("first", 1e-9), ("10%", 0.1), ("90%", 0.9)):
                 if mark not in marks and read >= share * batch.records:
                     marks[mark] = now
-            if "first" in marks:
-                result.first_read_at = marks["first"][0]
+                    if mark == "first":
+                        result.first_read_at = now[0]
             if state == "FINISHED":
                 result.finished = True
                 break

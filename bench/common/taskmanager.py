@@ -16,7 +16,7 @@ from argus_flink.stack.process import running_pid
 
 
 def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, user + system CPU seconds) of a process, or None if it is gone."""
+    """(parent pid, user + system CPU seconds, every thread) of a process, or None if gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -24,20 +24,39 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (all its threads, none of its children)."""
+    stat = _stat(pid)
+    if stat is None:
+        raise ProcessLookupError(pid)
+    return stat[1]
+
+
+class ProcessTable:
+    """One scan of /proc: every process's parent and CPU seconds, so that several trees are
+    read from the same snapshot instead of a scan each."""
+
+    def __init__(self) -> None:
+        self.stats = {pid: stat for entry in os.listdir("/proc") if entry.isdigit()
+                      if (stat := _stat(pid := int(entry))) is not None}
+        self.children: dict[int, list[int]] = {}
+        for pid, (parent, _) in self.stats.items():
+            self.children.setdefault(parent, []).append(pid)
+
+    def tree_cpu(self, root: int) -> dict[int, float]:
+        """CPU seconds of ``root`` and each of its descendants, by pid."""
+        cpu, todo = {}, [root]
+        while todo:
+            pid = todo.pop()
+            if pid in self.stats:
+                cpu[pid] = self.stats[pid][1]
+                todo += self.children.get(pid, [])
+        return cpu
+
+
 def process_tree_cpu(root: int) -> dict[int, float]:
     """CPU seconds of ``root`` and each of its descendants, by pid."""
-    stats = {int(entry): _stat(int(entry)) for entry in os.listdir("/proc") if entry.isdigit()}
-    children: dict[int, list[int]] = {}
-    for pid, stat in stats.items():
-        if stat is not None:
-            children.setdefault(stat[0], []).append(pid)
-    cpu, todo = {}, [root]
-    while todo:
-        pid = todo.pop()
-        if stats.get(pid) is not None:
-            cpu[pid] = stats[pid][1]
-            todo += children.get(pid, [])
-    return cpu
+    return ProcessTable().tree_cpu(root)
 
 
 class CpuSampler(threading.Thread):
@@ -105,12 +124,13 @@ def stack_cpu(settings: StackSettings) -> dict[str, float]:
     from argus_flink.stack.broker import Broker
     from argus_flink.stack.postgres import Postgres
 
-    tree = process_tree_cpu(taskmanager_pid(settings))
+    table = ProcessTable()
+    tree = table.tree_cpu(taskmanager_pid(settings))
     workers = {pid: cpu for pid, cpu in tree.items() if _is_python(pid)}
     parts = {"TaskManager JVM": sum(cpu for pid, cpu in tree.items() if pid not in workers)}
     parts.update({f"Python worker {pid}": cpu for pid, cpu in workers.items()})
     for service in (Postgres(settings), Broker(settings)):
-        parts[service.name] = sum(sum(process_tree_cpu(pid).values()) for pid in service.pids())
+        parts[service.name] = sum(sum(table.tree_cpu(pid).values()) for pid in service.pids())
     return parts
 
 

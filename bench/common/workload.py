@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import Producer
 
-from argus_flink.generator.produce import RateLimiter, producer_config
+from argus_flink.generator.produce import RateLimiter, producer_config, send_record
 from argus_flink.generator.record import Record, to_epoch_ms
+from argus_flink.topics import TOPICS
 
 
 @dataclass
@@ -49,9 +50,11 @@ class InputWriter:
     """Writes batches to the given topics one after another and remembers where each ends;
     records for other topics are left out."""
 
-    def __init__(self, bootstrap: str, partitions: dict[str, int]) -> None:
+    def __init__(self, bootstrap: str, topics: Iterable[str]) -> None:
         self.bootstrap = bootstrap
-        self.ends = {topic: dict.fromkeys(range(count), 0) for topic, count in partitions.items()}
+        wanted = set(topics)
+        self.ends = {spec.name: dict.fromkeys(range(spec.local_partitions), 0)
+                     for spec in TOPICS if spec.name in wanted}
 
     def write(self, records: Iterable[Record], *, rate: float | None = None) -> Batch:
         batch = Batch(starts={topic: dict(ends) for topic, ends in self.ends.items()})
@@ -77,7 +80,7 @@ class InputWriter:
                 continue
             if limiter is not None:
                 limiter.wait()
-            _produce(producer, record)
+            send_record(producer, record)
             batch.records += 1
             batch.by_topic[record.topic] += 1
             if limiter is not None:
@@ -92,11 +95,3 @@ class InputWriter:
         batch.stops = {topic: dict(ends) for topic, ends in self.ends.items()}
         return batch
 
-
-def _produce(producer: Producer, record: Record) -> None:
-    while True:
-        try:
-            producer.produce(record.topic, record.value, record.key)
-            return
-        except BufferError:
-            producer.poll(0.05)

@@ -22,11 +22,15 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from argus_flink.settings import PROJECT_ROOT, private_stack_env
+from argus_flink.settings import PROJECT_ROOT, StackSettings
+from bench.common.stack import private_stack
+from bench.common.workload import InputWriter
+from bench.failure_embeddings import flink, model, report, workload
+from jobs.failure_embeddings import INPUT_TOPICS
 
-BENCH_ENV = private_stack_env("bench-failure-embeddings", offset=600)
 RESULT = PROJECT_ROOT / "bench" / "results" / "failure_embeddings.md"
 BATCH_SIZE, EMBED_BATCH_SIZE = 256, 32  # the job's defaults, passed explicitly to both sides
+JOB_ARGS = ["--batch-size", str(BATCH_SIZE), "--embed-batch-size", str(EMBED_BATCH_SIZE)]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -38,64 +42,51 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=1_200, help="per job run")
     parser.add_argument("--keep-stack", action="store_true", help="leave the stack running")
     args = parser.parse_args(argv)
-    os.environ.update(BENCH_ENV)
-
-    # Imported after the environment is set: settings read ARGUS_* once.
-    from argus_flink.install import ensure_installed
-    from argus_flink.settings import StackSettings
-    from argus_flink.stack import stack as local_stack
-    from argus_flink.topics import TOPICS
-    from bench.common.workload import InputWriter
-    from bench.failure_embeddings import flink, model, report, workload
-    from jobs.failure_embeddings import INPUT_TOPICS
-
     console = Console()
-    settings = StackSettings()
-    ensure_installed(settings.tools)
-    console.print(f"starting the benchmark stack in {settings.home}")
-    local_stack.down(settings)
-    local_stack.up(settings)
-    results = report.Results(started=datetime.now(UTC), load_before=os.getloadavg())
-    job_args = ["--batch-size", str(BATCH_SIZE), "--embed-batch-size", str(EMBED_BATCH_SIZE)]
-    try:
-        writer = InputWriter(settings.kafka_bootstrap,
-                             {t.name: t.local_partitions for t in TOPICS if t.name in INPUT_TOPICS})
-        # --- embedding-bound -------------------------------------------------------------
-        records = workload.distinct_failures(orgs=args.orgs, seed=args.seed,
-                                             tests_per_project=args.tests_per_project)
-        distinct = workload.expected(records)
-        results.distinct_batch = writer.write(records)
-        results.distinct_chars = sum(map(len, distinct.texts.values())) / len(distinct.texts)
-        console.print(f"embedding-bound workload: {len(records):,} events, each a new pattern")
-        results.model = model.measure(distinct, batch_size=BATCH_SIZE,
-                                      embed_batch_size=EMBED_BATCH_SIZE)
-        console.print(f"model alone: {results.model.rate:,.1f} embeddings/s")
-        results.fp32 = model.fp32_agreement(EMBED_BATCH_SIZE)
-        results.distinct_job = flink.run(settings, results.distinct_batch, distinct,
-                                         label="embedding-bound", parallelism=1,
-                                         timeout=args.timeout, extra_args=job_args)
-        flink.check(results.distinct_job, results.model.vectors)
-        console.print(f"job: {results.distinct_job.steady_embeddings_per_second:,.1f} "
-                      f"embeddings/s {results.distinct_job.run.note}")
-        # --- realistic repeat rate -------------------------------------------------------
-        records = workload.realistic(events=args.events, seed=args.seed)
-        realistic = workload.expected(records)
-        results.realistic_batch = writer.write(records)
-        results.realistic_seed = args.seed
-        console.print(f"realistic workload: {len(records):,} records, "
-                      f"{realistic.failure_events:,} failures, {len(realistic.texts):,} patterns")
-        results.realistic_job = flink.run(settings, results.realistic_batch, realistic,
-                                          label="realistic", parallelism=2,
-                                          timeout=args.timeout, extra_args=job_args)
-        flink.check(results.realistic_job, {})
-        console.print(f"job: {results.realistic_job.per_second(realistic.failure_records):,.0f} "
-                      f"failure records/s {results.realistic_job.run.note}")
-    finally:
-        results.load_after = os.getloadavg()
-        if not args.keep_stack:
-            local_stack.down(settings)
+    with private_stack("bench-failure-embeddings", offset=600, keep=args.keep_stack,
+                       console=console) as settings:
+        results = report.Results(started=datetime.now(UTC), load_before=os.getloadavg())
+        try:
+            measure(settings, args, results, console)
+        finally:
+            results.load_after = os.getloadavg()
     RESULT.write_text(report.render(results))
     console.print(f"wrote {RESULT.relative_to(PROJECT_ROOT)}")
+
+
+def measure(settings: StackSettings, args: argparse.Namespace, results: report.Results,
+            console: Console) -> None:
+    writer = InputWriter(settings.kafka_bootstrap, INPUT_TOPICS)
+    # --- embedding-bound -----------------------------------------------------------------
+    records = workload.distinct_failures(orgs=args.orgs, seed=args.seed,
+                                         tests_per_project=args.tests_per_project)
+    distinct = workload.expected(records)
+    results.distinct_batch = writer.write(records)
+    results.distinct_chars = sum(map(len, distinct.texts.values())) / len(distinct.texts)
+    console.print(f"embedding-bound workload: {len(records):,} events, each a new pattern")
+    results.model = model.measure(distinct, batch_size=BATCH_SIZE,
+                                  embed_batch_size=EMBED_BATCH_SIZE)
+    console.print(f"model alone: {results.model.rate:,.1f} embeddings/s")
+    results.fp32 = model.fp32_agreement(EMBED_BATCH_SIZE)
+    results.distinct_job = flink.run(settings, results.distinct_batch, distinct,
+                                     label="embedding-bound", parallelism=1,
+                                     timeout=args.timeout, extra_args=JOB_ARGS)
+    flink.check(results.distinct_job, results.model.vectors)
+    console.print(f"job: {results.distinct_job.steady_embeddings_per_second:,.1f} "
+                  f"embeddings/s {results.distinct_job.run.note}")
+    # --- realistic repeat rate -----------------------------------------------------------
+    records = workload.realistic(events=args.events, seed=args.seed)
+    realistic = workload.expected(records)
+    results.realistic_batch = writer.write(records)
+    results.realistic_seed = args.seed
+    console.print(f"realistic workload: {len(records):,} records, "
+                  f"{realistic.failure_events:,} failures, {len(realistic.texts):,} patterns")
+    results.realistic_job = flink.run(settings, results.realistic_batch, realistic,
+                                      label="realistic", parallelism=2,
+                                      timeout=args.timeout, extra_args=JOB_ARGS)
+    flink.check(results.realistic_job, {})
+    console.print(f"job: {results.realistic_job.per_second(realistic.failure_records):,.0f} "
+                  f"failure records/s {results.realistic_job.run.note}")
 
 
 if __name__ == "__main__":

@@ -31,11 +31,18 @@ class PatternRows:
         self.first_at: float | None = None  # clock of the first poll that saw rows
         self.first_rows = 0  # and how many it saw
         self.last_at: float | None = None  # clock of the poll that saw the final count
+        self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def poll(self, clock: float) -> None:
-        with connect(self.dsn) as conn:
-            rows = conn.execute("SELECT count(*) FROM failure_patterns WHERE org_id = ANY(%s)",
-                                (self.orgs,)).fetchone()[0]
+        if self._conn is None:  # one connection for the whole run, not one per poll
+            self._conn = connect(self.dsn, autocommit=True)
+        rows = self._conn.execute("SELECT count(*) FROM failure_patterns WHERE org_id = ANY(%s)",
+                                  (self.orgs,)).fetchone()[0]
         if rows and self.first_at is None:
             self.first_at, self.first_rows = clock, rows
         if rows != self.rows:
@@ -96,10 +103,13 @@ def run(settings: StackSettings, batch: Batch, expected: Expected, *, label: str
         for part, cpu in stack_cpu(settings).items():
             cpu_latest[part] = max(cpu_latest.get(part, 0.0), cpu)
 
-    flink_run = bounded.run_bounded(settings, MODULE, GROUP_ID, batch, label=label,
-                                    timeout=timeout, on_poll=poll,
-                                    extra_args=["--parallelism", str(parallelism),
-                                                *extra_args])
+    try:
+        flink_run = bounded.run_bounded(settings, MODULE, GROUP_ID, batch, label=label,
+                                        timeout=timeout, on_poll=poll,
+                                        extra_args=["--parallelism", str(parallelism),
+                                                    *extra_args])
+    finally:
+        rows.close()
     return JobRun(flink_run, rows, expected, cpu=cpu_spent(cpu_before, cpu_latest))
 
 

@@ -13,9 +13,10 @@ import uuid
 
 from rich.console import Console
 
-from argus_flink.settings import PROJECT_ROOT, private_stack_env
+from argus_flink.settings import PROJECT_ROOT
+from bench.common.stack import private_stack
+from bench.test_metrics import baselines, flink, flink_floor, report, savepoint_cycle, workload
 
-BENCH_ENV = private_stack_env("bench-stack", offset=300)
 GOALS = {"vs_python": 5.0, "vs_raw": 0.5}
 RESULT = PROJECT_ROOT / "bench" / "results" / "test_metrics.md"
 
@@ -32,27 +33,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--topic", help="reuse a topic prefilled by an earlier run (with "
                                         "--keep-stack) instead of producing a new one")
     args = parser.parse_args(argv)
-    os.environ.update(BENCH_ENV)
-
-    # Imported after the environment is set: settings read ARGUS_* once.
-    from argus_flink.install import ensure_installed
-    from argus_flink.settings import StackSettings
-    from argus_flink.stack import stack as local_stack
-    from bench.test_metrics import (
-        baselines,
-        flink,
-        flink_floor,
-        report,
-        savepoint_cycle,
-        workload,
-    )
-
     console = Console()
-    settings = StackSettings()
-    ensure_installed(settings.tools)
-    console.print(f"starting the benchmark stack in {settings.home}")
-    local_stack.up(settings)
-    try:
+    # No restart: the broker keeps topics in memory, and --topic reuses a prefilled one.
+    with private_stack("bench-stack", offset=300, restart=False, keep=args.keep_stack,
+                       console=console) as settings:
         topic = args.topic or f"bench.test_metrics.{uuid.uuid4().hex[:8]}"
         if not args.topic:
             console.print(f"prefilling {topic} with {args.events:,} events")
@@ -103,9 +87,6 @@ def main(argv: list[str] | None = None) -> None:
                              parallelism=args.partitions, load=load, cycle=cycle)
         console.print(f"wrote {report.write(text, RESULT)}")
         console.print(text)
-    finally:
-        if not args.keep_stack:
-            local_stack.down(settings)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ the TaskManager's peak RSS, and where the source task spends its time (stack sam
 from __future__ import annotations
 
 import collections
-import os
 import re
 import subprocess
 import threading
@@ -18,7 +17,7 @@ import psycopg
 
 from argus_flink.settings import StackSettings
 from argus_flink.submit import flink_run
-from bench.common.taskmanager import taskmanager_pid
+from bench.common.taskmanager import cpu_seconds, taskmanager_pid
 
 
 @dataclass
@@ -40,12 +39,6 @@ class FlinkRun:
     @property
     def cpu_rate(self) -> float:
         return self.records / self.cpu_seconds
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, all threads (fields 14 and 15 of /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_bytes(pid: int, field_name: str = "VmRSS") -> int:

@@ -17,9 +17,8 @@ from pyflink.table import EnvironmentSettings, TableEnvironment
 from argus_flink.ops.rest import FlinkRest
 from argus_flink.settings import StackSettings
 from argus_flink.submit import flink_run
-from bench.common.taskmanager import taskmanager_pid
+from bench.common.taskmanager import cpu_seconds, taskmanager_pid
 from bench.test_metrics.baselines import Measured
-from bench.test_metrics.flink import cpu_seconds
 
 SOURCE = """
 CREATE TABLE floor_source (
